@@ -1,0 +1,60 @@
+# Bulkhead — every target sets up what it needs on first use (venv from the lock file,
+# anvil/cast from the npm registry) and reuses it afterwards.
+SHELL := /bin/bash
+ROOT := $(abspath .)
+VENV := $(ROOT)/.venv
+PY := $(VENV)/bin/python
+STAMPS := $(ROOT)/.stamps
+export APE_DATA_FOLDER := $(ROOT)/.ape
+export PATH := $(VENV)/bin:$(ROOT)/node_modules/.bin:$(PATH)
+export PYTHONPATH := $(ROOT)
+export HYPOTHESIS_PROFILE ?= ci
+
+NETWORK ?= local
+PYTEST_ARGS ?=
+
+.PHONY: help setup compile abi gas sizes test test-fast demo fork-demo lint clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
+
+$(STAMPS)/venv: requirements.lock
+	@mkdir -p $(STAMPS)
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+$(STAMPS)/node: package.json package-lock.json
+	@mkdir -p $(STAMPS)
+	npm ci --no-audit --no-fund --loglevel=error
+	@anvil --version | head -1
+	@touch $@
+
+setup: $(STAMPS)/venv $(STAMPS)/node ## create .venv and node_modules (idempotent)
+
+compile: setup ## compile all contracts from scratch (incremental builds can go stale)
+	rm -rf .build
+	ape compile --force
+
+abi: compile ## regenerate interfaces/*.json from the compiled deployables
+	$(PY) -m scripts._abi write
+
+gas: compile ## re-measure gas scenarios and bytecode sizes into gas_reports/
+	ape test tests -m gas --update-gas -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m scripts._sizes write
+
+test: compile ## the whole suite (what CI runs)
+	ape test tests $(PYTEST_ARGS)
+
+test-fast: setup ## the suite without recompiling or the slow markers
+	ape test tests -m "not slow" $(PYTEST_ARGS)
+
+demo: compile ## start a local anvil, deploy with mocks, play the scenario, stop the chain
+	ape run demo --network ethereum:local:foundry
+
+lint: setup ## ruff over the Python code
+	ruff check scripts tests
+	ruff format --check scripts tests
+
+clean: ## remove build outputs (keeps .venv and node_modules)
+	rm -rf .build .ape .hypothesis .pytest_cache

@@ -1,0 +1,141 @@
+"""Shared fixtures: actors by role, token/feed factories, and the gas snapshot recorder.
+
+Gas scenarios are ordinary tests marked ``@pytest.mark.gas`` that call
+``gas.record("name", receipt)``. ``make test`` fails when a scenario costs more than its
+entry in ``gas_reports/gas_snapshot.json``; ``make gas`` rewrites that file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+GAS_SNAPSHOT = ROOT / "gas_reports" / "gas_snapshot.json"
+
+WAD = 10**18
+# A fixed origin for pinned block timestamps (2033-05-18, after any real clock): gas scenarios that
+# accrue interest or funding run at GAS_T0 + offset so the snapshot is deterministic.
+GAS_T0 = 2_000_000_000
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-gas",
+        action="store_true",
+        default=False,
+        help="rewrite gas_reports/gas_snapshot.json with the measured figures",
+    )
+    parser.addoption(
+        "--gas-snapshot",
+        default=str(GAS_SNAPSHOT),
+        help="snapshot file to compare against (default: gas_reports/gas_snapshot.json)",
+    )
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "gas: a named gas scenario checked against the snapshot")
+    config.addinivalue_line("markers", "slow: long-running (skipped by make test-fast)")
+
+
+class GasRecorder:
+    """Compare receipts with the committed snapshot, or collect them for `make gas`."""
+
+    def __init__(self, path: Path, update: bool):
+        self.path = path
+        self.update = update
+        self.snapshot: dict[str, int] = json.loads(path.read_text()) if path.exists() else {}
+        self.measured: dict[str, int] = {}
+
+    def record(self, name: str, receipt) -> int:
+        used = int(receipt.gas_used)
+        assert name not in self.measured, f"gas scenario recorded twice: {name}"
+        self.measured[name] = used
+        if not self.update:
+            assert name in self.snapshot, f"gas scenario {name!r} has no snapshot entry: run `make gas`"
+            limit = self.snapshot[name]
+            assert used <= limit, f"gas scenario {name!r} costs {used}, snapshot allows {limit}"
+        return used
+
+    def write(self) -> None:
+        merged = dict(sorted(self.measured.items()))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(merged, indent=2) + "\n")
+
+
+@pytest.fixture(scope="session")
+def gas(request) -> GasRecorder:
+    recorder = GasRecorder(Path(request.config.getoption("--gas-snapshot")), request.config.getoption("--update-gas"))
+    request.config._bulkhead_gas = recorder
+    return recorder
+
+
+def pytest_sessionfinish(session, exitstatus):
+    recorder = getattr(session.config, "_bulkhead_gas", None)
+    if recorder is not None and recorder.update and exitstatus == 0:
+        recorder.write()
+
+
+@pytest.fixture
+def pin_time(chain):
+    """Set the timestamp of the next block to GAS_T0 + offset (must move forward)."""
+
+    def _pin(offset: int = 0) -> int:
+        ts = GAS_T0 + offset
+        chain.pending_timestamp = ts
+        return ts
+
+    return _pin
+
+
+# ---- actors by role -------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def owner(accounts):
+    return accounts[0]
+
+
+@pytest.fixture(scope="session")
+def guardian(accounts):
+    return accounts[1]
+
+
+@pytest.fixture(scope="session")
+def lp(accounts):
+    return accounts[2]
+
+
+@pytest.fixture(scope="session")
+def lp2(accounts):
+    return accounts[3]
+
+
+@pytest.fixture(scope="session")
+def trader(accounts):
+    return accounts[4]
+
+
+@pytest.fixture(scope="session")
+def trader2(accounts):
+    return accounts[5]
+
+
+@pytest.fixture(scope="session")
+def liquidator(accounts):
+    return accounts[6]
+
+
+@pytest.fixture(scope="session")
+def attacker(accounts):
+    return accounts[7]
+
+
+@pytest.fixture(scope="session")
+def stranger(accounts):
+    return accounts[8]
+
+
+@pytest.fixture(scope="session")
+def operator(accounts):
+    return accounts[9]

@@ -37,11 +37,11 @@ compile: setup ## compile all contracts from scratch (incremental builds can go 
 	ape compile --force
 
 abi: compile ## regenerate interfaces/*.json from the compiled deployables
-	$(PY) -m scripts._abi write
+	$(PY) -m scripts._reports abi
 
 gas: compile ## re-measure gas scenarios and bytecode sizes into gas_reports/
 	ape test tests -m gas --update-gas -p no:cacheprovider $(PYTEST_ARGS)
-	$(PY) -m scripts._sizes write
+	$(PY) -m scripts._reports sizes
 
 test: compile ## the whole suite (what CI runs)
 	ape test tests $(PYTEST_ARGS)
@@ -50,7 +50,7 @@ test-fast: setup ## the suite without recompiling or the slow markers
 	ape test tests -m "not slow" $(PYTEST_ARGS)
 
 demo: compile ## start a local anvil, deploy with mocks, play the scenario, stop the chain
-	ape run demo --network ethereum:local:foundry
+	ape run demo --network ethereum:local:foundry -v WARNING
 
 lint: setup ## ruff over the Python code
 	ruff check scripts tests

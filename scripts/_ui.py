@@ -1,0 +1,36 @@
+"""Terminal output helpers shared by the scripts (rich tables, status names)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+WAD = 10**18
+
+# IOracleAdapter.PriceStatus flag bits (see interfaces/IOracleAdapter.vyi)
+STATUS_NAMES = {1: "OK", 2: "OUT_OF_BAND", 4: "STALE", 8: "INVALID", 16: "SEQUENCER_DOWN", 32: "GRACE"}
+
+
+def status_name(value: int) -> str:
+    return STATUS_NAMES.get(int(value), f"UNKNOWN({value})")
+
+
+def wad(value: int, places: int = 4) -> str:
+    """A WAD integer as a human decimal string."""
+    return f"{Decimal(int(value)) / WAD:,.{places}f}"
+
+
+def units(value: int, decimals: int, places: int = 2) -> str:
+    return f"{Decimal(int(value)) / Decimal(10**decimals):,.{places}f}"
+
+
+def table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
+    t = Table(title=title, title_justify="left", header_style="bold")
+    for i, col in enumerate(columns):
+        t.add_column(col, justify="left" if i == 0 else "right")
+    for row in rows:
+        t.add_row(*[str(cell) for cell in row])
+    return t

@@ -1,6 +1,7 @@
 # Bulkhead — every target sets up what it needs on first use (venv from the lock file,
 # anvil/cast from the npm registry) and reuses it afterwards.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 ROOT := $(abspath .)
 VENV := $(ROOT)/.venv
 PY := $(VENV)/bin/python
@@ -26,7 +27,9 @@ $(STAMPS)/venv: requirements.lock
 
 $(STAMPS)/node: package.json package-lock.json
 	@mkdir -p $(STAMPS)
-	npm ci --no-audit --no-fund --loglevel=error
+	@# npm ci rejects this lock (npm omits the other platforms' optional binaries from it);
+	@# versions are exact in package.json, so install honours them.
+	npm install --no-audit --no-fund --no-save --loglevel=error
 	@anvil --version | head -1
 	@touch $@
 

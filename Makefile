@@ -11,7 +11,7 @@ export PATH := $(VENV)/bin:$(ROOT)/node_modules/.bin:$(PATH)
 export PYTHONPATH := $(ROOT)
 export HYPOTHESIS_PROFILE ?= ci
 
-NETWORK ?= local
+NETWORK ?= arbitrum
 PYTEST_ARGS ?=
 
 .PHONY: help setup compile abi gas sizes test test-fast demo fork-demo lint clean
@@ -54,6 +54,9 @@ test-fast: setup ## the suite without recompiling or the slow markers
 
 demo: compile ## start a local anvil, deploy with mocks, play the scenario, stop the chain
 	ape run demo --network ethereum:local:foundry -v WARNING
+
+fork-demo: compile ## offline L2 fork (NETWORK=arbitrum|optimism): upstream anvil with real feed addresses, fork, deploy, checks, stop
+	$(PY) -m scripts._fork run --network $(NETWORK)
 
 lint: setup ## ruff over the Python code
 	ruff check scripts tests

@@ -35,7 +35,10 @@ def _contract_type(name: str):
 
 
 def compiled_abi(name: str) -> list[dict]:
-    return [entry.model_dump(mode="json", by_alias=True, exclude_none=True) for entry in _contract_type(name).abi]
+    return [
+        entry.model_dump(mode="json", by_alias=True, exclude_none=True)
+        for entry in _contract_type(name).abi
+    ]
 
 
 def abi_text(name: str) -> str:
@@ -72,7 +75,9 @@ def render_markdown(sizes: dict[str, int], gas: dict[str, int]) -> str:
         "|---|---:|---:|---:|",
     ]
     for name, size in sizes.items():
-        lines.append(f"| {name} | {size:,} | {100 * size / EIP170_LIMIT:.1f}% | {EIP170_LIMIT - size:,} |")
+        lines.append(
+            f"| {name} | {size:,} | {100 * size / EIP170_LIMIT:.1f}% | {EIP170_LIMIT - size:,} |"
+        )
     lines += ["", "## Gas scenarios", "", "| scenario | gas used |", "|---|---:|"]
     for name, used in sorted(gas.items()):
         lines.append(f"| {name} | {used:,} |")
@@ -85,7 +90,9 @@ def write_sizes() -> None:
     gas = json.loads(GAS_FILE.read_text()) if GAS_FILE.exists() else {}
     (GAS_DIR / "README.md").write_text(render_markdown(sizes, gas))
     for name, size in sizes.items():
-        print(f"{name:>16}: {size:>6,} bytes ({100 * size / EIP170_LIMIT:.1f}% of EIP-170)")
+        print(
+            f"{name:>16}: {size:>6,} bytes ({100 * size / EIP170_LIMIT:.1f}% of EIP-170)"
+        )
 
 
 def main(argv: list[str]) -> int:

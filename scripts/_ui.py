@@ -11,7 +11,14 @@ console = Console()
 WAD = 10**18
 
 # IOracleAdapter.PriceStatus flag bits (see interfaces/IOracleAdapter.vyi)
-STATUS_NAMES = {1: "OK", 2: "OUT_OF_BAND", 4: "STALE", 8: "INVALID", 16: "SEQUENCER_DOWN", 32: "GRACE"}
+STATUS_NAMES = {
+    1: "OK",
+    2: "OUT_OF_BAND",
+    4: "STALE",
+    8: "INVALID",
+    16: "SEQUENCER_DOWN",
+    32: "GRACE",
+}
 
 
 def status_name(value: int) -> str:

@@ -8,6 +8,7 @@ entry in ``gas_reports/gas_snapshot.json``; ``make gas`` rewrites that file.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -36,8 +37,28 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "gas: a named gas scenario checked against the snapshot")
+    config.addinivalue_line(
+        "markers", "gas: a named gas scenario checked against the snapshot"
+    )
     config.addinivalue_line("markers", "slow: long-running (skipped by make test-fast)")
+    _skip_revert_diagnostics()
+
+
+def _skip_revert_diagnostics() -> None:
+    """Skip ape's revert diagnostics (set BULKHEAD_APE_TRACES=1 to keep them).
+
+    For every revert ape builds a Vyper source-level traceback and prints the call tree:
+    about 3 s per reverted transaction through the engine, against 0.1 s without. Revert
+    reasons come from the revert data and are unaffected (tests still check them exactly);
+    only the pretty diagnostics of an unexpected failure are lost.
+    """
+    if os.environ.get("BULKHEAD_APE_TRACES"):
+        return
+    from ape.exceptions import TransactionError
+    from ape_ethereum.trace import Trace
+
+    TransactionError.source_traceback = property(lambda self: None)
+    Trace.show = lambda self, *args, **kwargs: None
 
 
 class GasRecorder:
@@ -46,7 +67,9 @@ class GasRecorder:
     def __init__(self, path: Path, update: bool):
         self.path = path
         self.update = update
-        self.snapshot: dict[str, int] = json.loads(path.read_text()) if path.exists() else {}
+        self.snapshot: dict[str, int] = (
+            json.loads(path.read_text()) if path.exists() else {}
+        )
         self.measured: dict[str, int] = {}
 
     def record(self, name: str, receipt) -> int:
@@ -54,9 +77,13 @@ class GasRecorder:
         assert name not in self.measured, f"gas scenario recorded twice: {name}"
         self.measured[name] = used
         if not self.update:
-            assert name in self.snapshot, f"gas scenario {name!r} has no snapshot entry: run `make gas`"
+            assert name in self.snapshot, (
+                f"gas scenario {name!r} has no snapshot entry: run `make gas`"
+            )
             limit = self.snapshot[name]
-            assert used <= limit, f"gas scenario {name!r} costs {used}, snapshot allows {limit}"
+            assert used <= limit, (
+                f"gas scenario {name!r} costs {used}, snapshot allows {limit}"
+            )
         return used
 
     def write(self) -> None:
@@ -67,7 +94,10 @@ class GasRecorder:
 
 @pytest.fixture(scope="session")
 def gas(request) -> GasRecorder:
-    recorder = GasRecorder(Path(request.config.getoption("--gas-snapshot")), request.config.getoption("--update-gas"))
+    recorder = GasRecorder(
+        Path(request.config.getoption("--gas-snapshot")),
+        request.config.getoption("--update-gas"),
+    )
     request.config._bulkhead_gas = recorder
     return recorder
 

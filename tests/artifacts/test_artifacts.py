@@ -37,21 +37,33 @@ def test_runtime_bytecode__not_above_snapshot(name):
     committed = json.loads(_reports.SIZES_FILE.read_text())
     assert name in committed, f"{name} has no size entry: run `make gas`"
     size = _reports.runtime_size(name)
-    assert size <= committed[name], f"{name} grew to {size} bytes (snapshot {committed[name]}): run `make gas`"
+    assert size <= committed[name], (
+        f"{name} grew to {size} bytes (snapshot {committed[name]}): run `make gas`"
+    )
 
 
 def test_gas_snapshot__has_an_entry_per_deployable():
     gas = json.loads(_reports.GAS_FILE.read_text())
     for name in DEPLOYABLES:
-        prefix = {"OracleAdapter": "oracle", "Vault": "vault", "MarginEngine": "engine", "Lens": "lens"}[name]
-        assert any(key.startswith(prefix + ":") for key in gas), f"no gas scenario for {name}"
+        prefix = {
+            "OracleAdapter": "oracle",
+            "Vault": "vault",
+            "MarginEngine": "engine",
+            "Lens": "lens",
+        }[name]
+        assert any(key.startswith(prefix + ":") for key in gas), (
+            f"no gas scenario for {name}"
+        )
 
 
 @pytest.mark.slow
 def test_raised_gas_figure__fails_the_suite(tmp_path):
     """Lower every oracle snapshot entry by 1 gas (= the code got 1 gas dearer): the gas tests must fail."""
     gas = json.loads(_reports.GAS_FILE.read_text())
-    tampered = {key: (value - 1 if key.startswith("oracle:") else value) for key, value in gas.items()}
+    tampered = {
+        key: (value - 1 if key.startswith("oracle:") else value)
+        for key, value in gas.items()
+    }
     lowered = sum(1 for key in gas if key.startswith("oracle:"))
     assert lowered > 0
     snapshot = tmp_path / "gas_snapshot.json"
@@ -69,7 +81,9 @@ def test_raised_gas_figure__fails_the_suite(tmp_path):
         "-q",
         "--tb=line",
     ]
-    result = subprocess.run(cmd, cwd=_reports.ROOT, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        cmd, cwd=_reports.ROOT, capture_output=True, text=True, timeout=600
+    )
     assert result.returncode != 0, result.stdout[-2000:]
     assert f"{lowered} failed" in result.stdout, result.stdout[-2000:]
     assert "snapshot allows" in result.stdout

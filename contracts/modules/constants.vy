@@ -1,0 +1,41 @@
+# pragma version ~=0.4.3
+"""
+@title constants
+@custom:contract-name constants
+@license MIT
+@notice The MarginEngine's numbers, in one place. Modules and the engine import them;
+        tests read them from the compiled engine (its public getters) instead of copying them.
+@dev Constants only: no storage, so importing this module needs no `initializes:`.
+"""
+
+# @dev Fixed-point unit: prices are WAD USD per whole token, USD values are WAD, ratios are WAD.
+WAD: constant(uint256) = 10**18
+
+# @dev Account modes (`open_account(mode)`): an isolated bucket holds at most one non-quote
+#      collateral token (and one perp position); a cross account up to MAX_COLLATERALS.
+MODE_ISOLATED: constant(uint256) = 1
+MODE_CROSS: constant(uint256) = 2
+
+# @dev Most non-quote collateral tokens one cross account may hold (DESIGN: at least 5).
+#      The quote token is always allowed on top, so an account holds at most MAX_TOKENS tokens.
+MAX_COLLATERALS: constant(uint256) = 5
+MAX_TOKENS: constant(uint256) = MAX_COLLATERALS + 1
+
+# @dev Most perp positions one cross account may hold (DESIGN: at least 10). Reserved now:
+#      the account ledger keeps a market-id list of this size so perps slot in.
+MAX_POSITIONS: constant(uint256) = 10
+
+# @dev Most tokens the owner may list as collateral (bounds the `listed_collaterals` view).
+MAX_LISTED: constant(uint256) = 32
+
+# @dev Most ids one paged view (`accounts_of`, `active_accounts`) returns.
+MAX_PAGE: constant(uint256) = 100
+
+# @dev Highest token decimals a collateral may have (values are computed as
+#      amount * price // 10**decimals with WAD prices).
+MAX_DECIMALS: constant(uint256) = 18
+
+# @dev Default minimum debt after a borrow or a partial repay, in whole quote units (DESIGN: 10);
+#      the owner may change it up to MAX_MIN_DEBT_UNITS whole units.
+DEFAULT_MIN_DEBT_UNITS: constant(uint256) = 10
+MAX_MIN_DEBT_UNITS: constant(uint256) = 1_000_000

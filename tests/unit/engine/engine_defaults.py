@@ -1,0 +1,86 @@
+"""Engine test inputs shared by the fixtures and the tests (imported by module name).
+
+DESIGN.md's default parameters are test inputs here (the contract enforces only bounds);
+every contract constant a test needs is read from the deployed engine instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntFlag
+from fractions import Fraction
+
+WAD = 10**18
+MAX_UINT256 = 2**256 - 1
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+SECONDS_PER_YEAR = 365 * 86_400
+
+ISOLATED = 1  # open_account modes (the tests also check them against MODE_ISOLATED / MODE_CROSS)
+CROSS = 2
+
+FEED_DECIMALS = 8
+HEARTBEAT = 86_400  # seconds: long enough that no test goes stale by accident
+DEVIATION = 5 * 10**15  # 0.5 %, WAD ratio
+GRACE_PERIOD = 3_600  # DESIGN default, seconds
+LP_SEED_UNITS = 1_000_000  # whole quote units the LP deposits into the vault
+
+
+class Status(IntFlag):
+    """IOracleAdapter.PriceStatus as the ABI encodes it (one bit per member)."""
+
+    OK = 1
+    OUT_OF_BAND = 2
+    STALE = 4
+    INVALID = 8
+    SEQUENCER_DOWN = 16
+    GRACE = 32
+
+
+def wad(x: str | int | Fraction) -> int:
+    """A decimal string such as "0.85" as an exact WAD integer."""
+    value = Fraction(x) * WAD
+    assert value.denominator == 1, f"{x} is not representable in WAD"
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One collateral: its token, feed and risk parameters (DESIGN defaults where given)."""
+
+    symbol: str
+    decimals: int
+    price: str  # USD per whole token, decimal string
+    cf: str
+    lt: str
+    bonus: str
+    min_price: str
+    max_price: str
+
+
+# The quote asset (USDC-like) and the collaterals every default system lists. WETH, WBTC,
+# MEME and the quote use DESIGN.md's defaults; LINK and UNI are extra tokens so a cross
+# account can fill all MAX_COLLATERALS slots.
+QUOTE = Listing("USDC", 6, "1", "0.95", "0.97", "0.02", "0.9", "1.1")
+COLLATERALS = (
+    Listing("WETH", 18, "3000", "0.80", "0.85", "0.05", "100", "100000"),
+    Listing("WBTC", 8, "60000", "0.75", "0.80", "0.06", "1000", "1000000"),
+    Listing("MEME", 18, "0.5", "0.40", "0.50", "0.10", "0.0001", "100"),
+    Listing("LINK", 18, "15", "0.60", "0.70", "0.08", "0.1", "1000"),
+    Listing("UNI", 18, "8", "0.55", "0.65", "0.08", "0.1", "1000"),
+)
+
+# DESIGN.md interest model: base 0, slope1 4 %/yr to the kink at 80 %, slope2 +75 %/yr, reserve 10 %.
+VAULT_PARAMS = {
+    "base_rate": 0,
+    "slope1": Fraction(4, 100) * WAD // SECONDS_PER_YEAR,
+    "slope2": Fraction(75, 100) * WAD // SECONDS_PER_YEAR,
+    "kink": wad("0.8"),
+    "reserve_factor": wad("0.1"),
+}
+
+
+def feed_answer(price: str, decimals: int = FEED_DECIMALS) -> int:
+    """A decimal USD price as a feed answer with `decimals` decimals (exact)."""
+    value = Fraction(price) * 10**decimals
+    assert value.denominator == 1
+    return int(value)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from decimal import Decimal
 
 from rich.console import Console
 from rich.table import Table
 
-console = Console()
+# Tables are wide: use 120 columns when the output is not a terminal (CI logs, pipes).
+console = Console(width=None if sys.stdout.isatty() else 120)
 WAD = 10**18
 
 # IOracleAdapter.PriceStatus flag bits (see interfaces/IOracleAdapter.vyi)
@@ -41,3 +44,19 @@ def table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
     for row in rows:
         t.add_row(*[str(cell) for cell in row])
     return t
+
+
+def quiet_reverts() -> None:
+    """Skip ape's revert diagnostics (set BULKHEAD_APE_TRACES=1 to keep them).
+
+    For every revert ape builds a Vyper source-level traceback and prints the call tree:
+    about 3 s per reverted transaction through the engine, and pages of output in a script
+    whose reverts are expected. Revert reasons come from the revert data and are unaffected.
+    """
+    if os.environ.get("BULKHEAD_APE_TRACES"):
+        return
+    from ape.exceptions import TransactionError
+    from ape_ethereum.trace import Trace
+
+    TransactionError.source_traceback = property(lambda self: None)
+    Trace.show = lambda self, *args, **kwargs: None

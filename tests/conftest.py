@@ -8,12 +8,22 @@ entry in ``gas_reports/gas_snapshot.json``; ``make gas`` rewrites that file.
 from __future__ import annotations
 
 import json
-import os
+import sys
 from pathlib import Path
 
 import pytest
 
+from scripts._ui import quiet_reverts
+
 ROOT = Path(__file__).resolve().parents[1]
+
+# Test files are imported with --import-mode=importlib (pytest.ini), so the same basename
+# (test_gas.py) may live in several folders. Shared helper modules next to them
+# (engine_defaults.py, vault_model.py, ...) are imported by plain name: put their folders on
+# sys.path. Their names must stay unique across folders.
+for _folder in sorted({p.parent for p in (ROOT / "tests").rglob("*.py") if not p.name.startswith(("test_", "conftest"))}):
+    if str(_folder) not in sys.path:
+        sys.path.insert(0, str(_folder))
 GAS_SNAPSHOT = ROOT / "gas_reports" / "gas_snapshot.json"
 
 WAD = 10**18
@@ -41,24 +51,7 @@ def pytest_configure(config):
         "markers", "gas: a named gas scenario checked against the snapshot"
     )
     config.addinivalue_line("markers", "slow: long-running (skipped by make test-fast)")
-    _skip_revert_diagnostics()
-
-
-def _skip_revert_diagnostics() -> None:
-    """Skip ape's revert diagnostics (set BULKHEAD_APE_TRACES=1 to keep them).
-
-    For every revert ape builds a Vyper source-level traceback and prints the call tree:
-    about 3 s per reverted transaction through the engine, against 0.1 s without. Revert
-    reasons come from the revert data and are unaffected (tests still check them exactly);
-    only the pretty diagnostics of an unexpected failure are lost.
-    """
-    if os.environ.get("BULKHEAD_APE_TRACES"):
-        return
-    from ape.exceptions import TransactionError
-    from ape_ethereum.trace import Trace
-
-    TransactionError.source_traceback = property(lambda self: None)
-    Trace.show = lambda self, *args, **kwargs: None
+    quiet_reverts()  # revert reasons stay exact; only ape's slow diagnostics are skipped
 
 
 class GasRecorder:

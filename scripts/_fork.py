@@ -465,6 +465,9 @@ def refresh(rpc: Rpc, config: DeployConfig, log: Log = print) -> None:
 
 
 # ---- ape fork connection ------------------------------------------------------------------
+FORK_START_TIMEOUT = 90  # seconds ape waits for a forked anvil to answer RPC
+
+
 @contextlib.contextmanager
 def fork_connection(spec: ForkSpec, upstream_url: str) -> Iterator[Any]:
     """Connect ape to `<l2>:<network>-fork:foundry` forking `upstream_url`.
@@ -491,10 +494,21 @@ def fork_connection(spec: ForkSpec, upstream_url: str) -> Iterator[Any]:
     # and an OP fork in one process would share a cached id: forget it on the way in and out.
     cache_key = f"{spec.network}-fork"
     chain._chain_id_cache.pop(cache_key, None)
+    # ape waits 20 s for the forked anvil to answer; on a loaded 2-core machine (a test run
+    # beside other work) a fork start has been seen to take longer: wait up to 90 s.
+    from ape.api.providers import SubprocessProvider
+
+    original_start = SubprocessProvider.start
+
+    def patient_start(self, timeout: int = FORK_START_TIMEOUT):
+        return original_start(self, timeout=timeout)
+
+    SubprocessProvider.start = patient_start
     try:
         with networks.parse_network_choice(spec.fork_network) as provider:
             yield provider
     finally:
+        SubprocessProvider.start = original_start
         chain._chain_id_cache.pop(cache_key, None)
         node[spec.network]["uri"], fork_cfg.evm_version = saved
         if not had_node:

@@ -23,10 +23,14 @@ def test_demo__runs_the_story_end_to_end(tmp_path):
     out = result.stdout
     assert result.returncode == 0, (out + result.stderr)[-3000:]
     # the story's claims, as printed
-    assert "reverts (engine: initial requirement not met)" in out  # the bucket cannot take the loan
+    assert (
+        "reverts (engine: initial requirement not met)" in out
+    )  # the bucket cannot take the loan
     assert "borrows 40,000 USDC against both tokens: ok" in out  # the cross account can
     assert "reverts (oracle: sequencer down)" in out
     assert "repays 1,000 USDC: ok" in out
     crash = out[out.index("MEME crashes") :]
-    assert crash.count("True") == 1  # exactly one account (the MEME bucket) is liquidatable
+    assert (
+        crash.count("True") == 1
+    )  # exactly one account (the MEME bucket) is liquidatable
     assert (ROOT / "deployments" / "local.json").exists()

@@ -20,6 +20,10 @@
      answer is frozen and the price is 0 anyway), so an unknown asset reads SEQUENCER_DOWN.
      Trust: the owner chooses the feeds; a feed is trusted not to burn all forwarded gas
      (it would leave the caller 1/64 of its gas, see EIP-150).
+     Gas: the configuration is packed by hand (Vyper gives every struct member its own
+     slot), so a classification reads two storage slots per asset plus one for the
+     sequencer instead of seven; the symbol is read only on the revert and config paths.
+     The layout and its bounds are under "storage packing" below and in docs/oracle.md.
 """
 
 from interfaces import IOracleAdapter
@@ -72,16 +76,77 @@ R_SEQ_INVALID: constant(uint8) = 13
 R_SEQ_NO_CODE: constant(uint8) = 14
 R_SEQ_CALL_FAILED: constant(uint8) = 15
 
+# ---- storage packing ------------------------------------------------------------------
+# @dev Vyper stores each struct member in a slot of its own, so the hot-path fields are
+#      packed by hand into whole words. Fields are unsigned; bit 0 is the lowest bit.
+#      `StoredFeed.params` (read by every classification):
+#        bits   0..159  feed address                     160 bits
+#        bits 160..167  feed decimals (1..18)              8 bits
+#        bits 168..191  heartbeat, seconds (<= 604,800)   24 bits
+#        bits 192..255  deviation, WAD ratio (< 10**17)   64 bits
+#      `StoredFeed.band` (read when the answer is otherwise usable):
+#        bits   0..127  min_price, WAD (<= 10**36 < 2**120)  128 bits
+#        bits 128..255  max_price, WAD (<= 10**36 < 2**120)  128 bits
+#      `_sequencer_config`:
+#        bits   0..159  sequencer uptime feed address    160 bits
+#        bits 160..255  grace_period, seconds (<= 86,400) 96 bits
+#      Every value is bound-checked in its setter before it is packed, and each bound fits
+#      its field (the compile-time checks below), so no field can spill into the next.
+# @dev Low 160 bits: an address field (feed, sequencer feed).
+ADDRESS_MASK: constant(uint256) = 2**160 - 1
+# @dev Feed decimals: 8 bits from bit 160 (the full uint8 range fits).
+DECIMALS_SHIFT: constant(uint256) = 160
+DECIMALS_MASK: constant(uint256) = 2**8 - 1
+# @dev Heartbeat: 24 bits from bit 168 (2**24 - 1 s is about 194 days).
+HEARTBEAT_SHIFT: constant(uint256) = 168
+HEARTBEAT_MASK: constant(uint256) = 2**24 - 1
+# @dev Deviation: the top 64 bits (from bit 192); a right shift alone extracts it, so its
+#      mask serves only the width check below.
+DEVIATION_SHIFT: constant(uint256) = 192
+DEVIATION_MASK: constant(uint256) = 2**64 - 1
+# @dev Price band: min_price in the low 128 bits, max_price in the high 128 bits.
+PRICE_MASK: constant(uint256) = 2**128 - 1
+MAX_PRICE_SHIFT: constant(uint256) = 128
+# @dev Grace period: the top 96 bits of `_sequencer_config` (from bit 160); like the
+#      deviation, read by a right shift alone (the mask serves the width check).
+GRACE_SHIFT: constant(uint256) = 160
+GRACE_MASK: constant(uint256) = 2**96 - 1
+# @dev Compile-time width checks: each headroom must be a valid (non-negative) uint256, so
+#      raising a bound past its packed field stops compilation ("literal can only be cast
+#      as int..."). Not used at run time. Decimals need none: the field holds any uint8.
+_HEARTBEAT_HEADROOM: constant(uint256) = HEARTBEAT_MASK - MAX_HEARTBEAT
+_DEVIATION_HEADROOM: constant(uint256) = DEVIATION_MASK - MAX_DEVIATION
+_PRICE_HEADROOM: constant(uint256) = PRICE_MASK - PRICE_CEILING
+_GRACE_HEADROOM: constant(uint256) = GRACE_MASK - MAX_GRACE_PERIOD
+
+
+# ---- structs --------------------------------------------------------------------------
+# @dev The stored form of an asset's IOracleAdapter.FeedConfig (layout above). Members
+#      are consecutive slots; reading one member costs one SLOAD.
+struct StoredFeed:
+    params: uint256  # feed | decimals | heartbeat (s) | deviation (WAD ratio), packed
+    band: uint256  # min_price | max_price (WAD USD per whole token), packed
+    symbol: String[16]  # asset symbol for revert reasons; not on the hot path
+
+
+# @dev The unpacked `StoredFeed.params` word.
+struct FeedParams:
+    feed: address  # Chainlink-style aggregator (proxy); empty = asset not listed
+    decimals: uint8  # decimals of the feed's answer, 1..18
+    heartbeat: uint256  # max age of `updatedAt`, in seconds
+    deviation: uint256  # the feed's deviation threshold, WAD ratio
+
 
 # ---- storage --------------------------------------------------------------------------
-# @dev Feed configuration per asset (token address); `feed == empty` = not listed.
-#      Units per field are in IOracleAdapter.FeedConfig (seconds, WAD ratio, WAD USD).
-_feeds: HashMap[address, IOracleAdapter.FeedConfig]
+# @dev Feed configuration per asset (token address), packed (see "storage packing");
+#      feed == empty = not listed. Units: seconds, WAD ratio, WAD USD per whole token.
+_feeds: HashMap[address, StoredFeed]
 
-# @dev L2 sequencer uptime feed (Chainlink style); empty = no sequencer check (L1, local).
-sequencer_feed: public(address)
-# @dev Seconds after the sequencer's last restart (`startedAt`) during which prices are GRACE.
-grace_period: public(uint256)
+# @dev The L2 sequencer uptime feed (low 160 bits; empty = no sequencer check: L1, local)
+#      and the grace period in seconds after its last restart (`startedAt`) during which
+#      prices are GRACE (high bits). One slot: every classification reads both.
+#      Read through `sequencer_feed()` and `grace_period()`.
+_sequencer_config: uint256
 
 # @dev The only account that may change the configuration.
 owner: public(address)
@@ -96,7 +161,8 @@ def __init__():
     @notice The deployer becomes the owner; no sequencer feed; grace period 3600 s.
     """
     self.owner = msg.sender
-    self.grace_period = DEFAULT_GRACE_PERIOD
+    # No sequencer feed (low bits empty); the default grace period in the high bits.
+    self._sequencer_config = DEFAULT_GRACE_PERIOD << GRACE_SHIFT
     log IOracleAdapter.OwnershipTransferred(previous_owner=empty(address), new_owner=msg.sender)
     log IOracleAdapter.GracePeriodSet(old_period=0, new_period=DEFAULT_GRACE_PERIOD)
 
@@ -197,7 +263,7 @@ def deviation(asset: address) -> uint256:
     @param asset The 20-byte asset address.
     @return The 32-byte WAD ratio (0.005 = 5 * 10**15).
     """
-    return self._feeds[asset].deviation
+    return self._unpack_params(self._feeds[asset].params).deviation
 
 
 @external
@@ -208,7 +274,37 @@ def feed_config(asset: address) -> IOracleAdapter.FeedConfig:
     @param asset The 20-byte asset address.
     @return The FeedConfig struct.
     """
-    return self._feeds[asset]
+    params: FeedParams = self._unpack_params(self._feeds[asset].params)
+    band: uint256 = self._feeds[asset].band
+    return IOracleAdapter.FeedConfig(
+        symbol=self._feeds[asset].symbol,
+        feed=params.feed,
+        decimals=params.decimals,
+        heartbeat=params.heartbeat,
+        deviation=params.deviation,
+        min_price=band & PRICE_MASK,
+        max_price=band >> MAX_PRICE_SHIFT,
+    )
+
+
+@external
+@view
+def sequencer_feed() -> address:
+    """
+    @notice The L2 sequencer uptime feed; empty = no sequencer check.
+    @return The 20-byte feed address.
+    """
+    return convert(self._sequencer_config & ADDRESS_MASK, address)
+
+
+@external
+@view
+def grace_period() -> uint256:
+    """
+    @notice Seconds after the sequencer's last restart during which prices read GRACE.
+    @return The 32-byte period in seconds, 1..86400.
+    """
+    return self._sequencer_config >> GRACE_SHIFT
 
 
 # ---- external: configuration (owner) --------------------------------------------------
@@ -263,14 +359,16 @@ def set_feed(
     ok, answer, started_at, updated_at = self._read_round(feed)
     assert ok, "oracle: feed call failed"
 
-    self._feeds[asset] = IOracleAdapter.FeedConfig(
+    # Each value is within its field (bounds above, widths under "storage packing").
+    self._feeds[asset] = StoredFeed(
+        params=(
+            convert(feed, uint256)
+            | (convert(decimals, uint256) << DECIMALS_SHIFT)
+            | (heartbeat << HEARTBEAT_SHIFT)
+            | (deviation << DEVIATION_SHIFT)
+        ),
+        band=min_price | (max_price << MAX_PRICE_SHIFT),
         symbol=symbol,
-        feed=feed,
-        decimals=decimals,
-        heartbeat=heartbeat,
-        deviation=deviation,
-        min_price=min_price,
-        max_price=max_price,
     )
     log IOracleAdapter.FeedSet(
         asset=asset,
@@ -293,9 +391,9 @@ def remove_feed(asset: address):
     @param asset The 20-byte asset address.
     """
     self._check_owner()
-    feed: address = self._feeds[asset].feed
+    feed: address = self._unpack_params(self._feeds[asset].params).feed
     assert feed != empty(address), "oracle: unknown asset"
-    self._feeds[asset] = empty(IOracleAdapter.FeedConfig)
+    self._feeds[asset] = empty(StoredFeed)
     log IOracleAdapter.FeedRemoved(asset=asset, feed=feed)
 
 
@@ -315,8 +413,12 @@ def set_sequencer_feed(feed: address):
         updated_at: uint256 = 0
         ok, answer, started_at, updated_at = self._read_round(feed)
         assert ok, "oracle: sequencer feed call failed"
-    log IOracleAdapter.SequencerFeedSet(old_feed=self.sequencer_feed, new_feed=feed)
-    self.sequencer_feed = feed
+    config: uint256 = self._sequencer_config
+    log IOracleAdapter.SequencerFeedSet(
+        old_feed=convert(config & ADDRESS_MASK, address), new_feed=feed
+    )
+    # Keep the grace period (high bits), replace the feed (low 160 bits).
+    self._sequencer_config = (config & ~ADDRESS_MASK) | convert(feed, uint256)
 
 
 @external
@@ -328,8 +430,10 @@ def set_grace_period(period: uint256):
     self._check_owner()
     assert period != 0, "oracle: grace period 0"
     assert period <= MAX_GRACE_PERIOD, "oracle: grace period > 1 day"
-    log IOracleAdapter.GracePeriodSet(old_period=self.grace_period, new_period=period)
-    self.grace_period = period
+    config: uint256 = self._sequencer_config
+    log IOracleAdapter.GracePeriodSet(old_period=config >> GRACE_SHIFT, new_period=period)
+    # Keep the feed (low 160 bits), replace the grace period (high bits; period <= 1 day).
+    self._sequencer_config = (config & ADDRESS_MASK) | (period << GRACE_SHIFT)
 
 
 # ---- external: ownership --------------------------------------------------------------
@@ -373,7 +477,8 @@ def _check_owner():
 def _read_round(feed: address) -> (bool, int256, uint256, uint256):
     """
     @dev Reads `latestRoundData()` without reverting.
-    @param feed The 20-byte feed address (must have code; an EOA returns no data).
+    @param feed The 20-byte feed address; a call to an account without code succeeds
+           with no data, which reads as not ok.
     @return ok (the call succeeded and returned at least five words), answer, startedAt
             and updatedAt. Fields are read as raw words, so no value can fail to decode.
     """
@@ -431,17 +536,20 @@ def _sequencer() -> (IOracleAdapter.PriceStatus, uint8):
          `startedAt + grace_period`, which is already OK.
     @return The status and its reason code.
     """
-    feed: address = self.sequencer_feed
+    config: uint256 = self._sequencer_config
+    feed: address = convert(config & ADDRESS_MASK, address)
     if feed == empty(address):
         return IOracleAdapter.PriceStatus.OK, R_NONE
-    if not feed.is_contract:
-        return IOracleAdapter.PriceStatus.SEQUENCER_DOWN, R_SEQ_NO_CODE
     ok: bool = False
     answer: int256 = 0
     started_at: uint256 = 0
     updated_at: uint256 = 0
     ok, answer, started_at, updated_at = self._read_round(feed)
     if not ok:
+        # A call to an account without code succeeds with no data: tell the two apart
+        # only now, when the call has warmed the account (see `_classify`).
+        if not feed.is_contract:
+            return IOracleAdapter.PriceStatus.SEQUENCER_DOWN, R_SEQ_NO_CODE
         return IOracleAdapter.PriceStatus.SEQUENCER_DOWN, R_SEQ_CALL_FAILED
     if started_at == 0 or started_at > block.timestamp:
         return IOracleAdapter.PriceStatus.SEQUENCER_DOWN, R_SEQ_INVALID
@@ -449,8 +557,8 @@ def _sequencer() -> (IOracleAdapter.PriceStatus, uint8):
         return IOracleAdapter.PriceStatus.SEQUENCER_DOWN, R_SEQ_DOWN
     if answer != SEQUENCER_UP:
         return IOracleAdapter.PriceStatus.SEQUENCER_DOWN, R_SEQ_INVALID
-    # started_at <= block.timestamp was checked above, so the subtraction cannot underflow.
-    if block.timestamp - started_at < self.grace_period:
+    # started_at <= block.timestamp was checked above: unsafe_sub cannot underflow.
+    if unsafe_sub(block.timestamp, started_at) < config >> GRACE_SHIFT:
         return IOracleAdapter.PriceStatus.GRACE, R_SEQ_GRACE
     return IOracleAdapter.PriceStatus.OK, R_NONE
 
@@ -481,6 +589,8 @@ def _classify(
          ceiling), STALE (age > heartbeat; age == heartbeat is fresh), GRACE, OUT_OF_BAND
          (price outside [min_price, max_price], bounds inclusive), OK.
          Scaling: price = answer * 10**(18 - decimals), exact (decimals <= 18).
+         Storage: one slot (`params`) for every listed asset; the `band` slot only when
+         the answer is otherwise usable; the symbol never (only `_reason` reads it).
     @param asset The 20-byte asset address.
     @param seq_status The sequencer status from `_sequencer`.
     @param seq_reason Its reason code.
@@ -489,11 +599,10 @@ def _classify(
     if seq_status == IOracleAdapter.PriceStatus.SEQUENCER_DOWN:
         return 0, IOracleAdapter.PriceStatus.SEQUENCER_DOWN, seq_reason
 
-    feed: address = self._feeds[asset].feed
+    params: FeedParams = self._unpack_params(self._feeds[asset].params)
+    feed: address = params.feed
     if feed == empty(address):
         return 0, IOracleAdapter.PriceStatus.INVALID, R_UNKNOWN_ASSET
-    if not feed.is_contract:
-        return 0, IOracleAdapter.PriceStatus.INVALID, R_NO_CODE
 
     ok: bool = False
     answer: int256 = 0
@@ -501,9 +610,14 @@ def _classify(
     updated_at: uint256 = 0
     ok, answer, started_at, updated_at = self._read_round(feed)
     if not ok:
+        # A call to an account without code succeeds and returns no data, so it lands
+        # here too. Checking the code only now gives the same result as checking it
+        # first, and the account is already warm (EXTCODESIZE costs 100, not 2600).
+        if not feed.is_contract:
+            return 0, IOracleAdapter.PriceStatus.INVALID, R_NO_CODE
         return 0, IOracleAdapter.PriceStatus.INVALID, R_CALL_FAILED
 
-    decimals: uint8 = self._feeds[asset].decimals
+    decimals: uint8 = params.decimals
     feed_decimals: uint256 = 0
     ok, feed_decimals = self._read_decimals(feed)
     if not ok:
@@ -517,22 +631,44 @@ def _classify(
         return 0, IOracleAdapter.PriceStatus.INVALID, R_UPDATED_ZERO
     if updated_at > block.timestamp:
         return 0, IOracleAdapter.PriceStatus.INVALID, R_UPDATED_FUTURE
-    # decimals is 1..18 (checked in set_feed), so the exponent is 0..17 and exact.
-    scale: uint256 = 10 ** convert(WAD_DECIMALS - decimals, uint256)
-    # PRICE_CEILING is a multiple of every scale, so this is exactly price > PRICE_CEILING
-    # and the multiplication below cannot overflow.
-    if convert(answer, uint256) > PRICE_CEILING // scale:
+    # decimals is 1..18 (checked in set_feed), so the exponent is 0..17: 10**17 < 2**57,
+    # the power is exact and unsafe_sub cannot wrap.
+    scale: uint256 = pow_mod256(10, convert(unsafe_sub(WAD_DECIMALS, decimals), uint256))
+    # PRICE_CEILING is a multiple of every scale, so this is exactly price > PRICE_CEILING;
+    # scale >= 1, so unsafe_div is a plain division (rounding irrelevant: exact).
+    if convert(answer, uint256) > unsafe_div(PRICE_CEILING, scale):
         return 0, IOracleAdapter.PriceStatus.INVALID, R_TOO_LARGE
-    # updated_at <= block.timestamp was checked above: no underflow.
-    if block.timestamp - updated_at > self._feeds[asset].heartbeat:
+    # updated_at <= block.timestamp was checked above: unsafe_sub cannot underflow.
+    if unsafe_sub(block.timestamp, updated_at) > params.heartbeat:
         return 0, IOracleAdapter.PriceStatus.STALE, R_STALE
 
-    p: uint256 = convert(answer, uint256) * scale
+    # answer <= PRICE_CEILING // scale (checked above), so the product is <= 10**36:
+    # unsafe_mul cannot overflow.
+    p: uint256 = unsafe_mul(convert(answer, uint256), scale)
     if seq_status == IOracleAdapter.PriceStatus.GRACE:
         return p, IOracleAdapter.PriceStatus.GRACE, seq_reason
-    if p < self._feeds[asset].min_price or p > self._feeds[asset].max_price:
+    # The band slot is read only here, once the answer is otherwise usable.
+    band: uint256 = self._feeds[asset].band
+    if p < band & PRICE_MASK or p > band >> MAX_PRICE_SHIFT:
         return p, IOracleAdapter.PriceStatus.OUT_OF_BAND, R_OUT_OF_BAND
     return p, IOracleAdapter.PriceStatus.OK, R_NONE
+
+
+@internal
+@pure
+def _unpack_params(word: uint256) -> FeedParams:
+    """
+    @dev Unpacks a `StoredFeed.params` word (layout under "storage packing").
+    @param word The packed 32-byte word; 0 (an unlisted asset) unpacks to all zeros.
+    @return The feed address, decimals, heartbeat (seconds) and deviation (WAD ratio).
+    """
+    return FeedParams(
+        feed=convert(word & ADDRESS_MASK, address),
+        decimals=convert((word >> DECIMALS_SHIFT) & DECIMALS_MASK, uint8),
+        heartbeat=(word >> HEARTBEAT_SHIFT) & HEARTBEAT_MASK,
+        # The top field: the shift leaves only its 64 bits.
+        deviation=word >> DEVIATION_SHIFT,
+    )
 
 
 @internal

@@ -1,9 +1,9 @@
 """Oracle fixtures: factories for the adapter, price feeds and the sequencer uptime feed.
 
 Other test folders reuse these factories (``deploy_oracle``, ``deploy_feed``,
-``deploy_sequencer``, ``list_asset``). Time is controlled explicitly: views read the
-timestamp of the latest block, so a test sets feed rounds with absolute timestamps and
-then mines a block at the instant it wants to look at (``clock.warp``).
+``deploy_sequencer``, ``list_asset``, ``place_clone``). Time is controlled explicitly:
+views read the timestamp of the latest block, so a test sets feed rounds with absolute
+timestamps and then mines a block at the instant it wants to look at (``clock.warp``).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from oracle_defaults import (
+    CLONE_SLOTS,
     DEVIATION,
     ETH_USD_8,
     HEARTBEAT,
@@ -105,6 +106,25 @@ def list_asset(owner, deploy_feed) -> Callable[..., Any]:
         return feed
 
     return _list
+
+
+@pytest.fixture
+def place_clone(chain) -> Callable[[Any, str], str]:
+    """Copy the runtime code and the first CLONE_SLOTS storage slots of the deployed
+    `template` to `address` (checksummed), so a working feed stands at an address the test
+    chooses, e.g. one with all 160 bits set. Returns `address`."""
+
+    def _place(template: Any, address: str) -> str:
+        provider = chain.provider
+        provider.set_code(address, provider.get_code(template.address))
+        for slot in range(CLONE_SLOTS):
+            # Zeros too: the address may hold an earlier clone's state.
+            provider.set_storage(
+                address, slot, provider.get_storage(template.address, slot)
+            )
+        return address
+
+    return _place
 
 
 # ---- ready-made setups ------------------------------------------------------------------

@@ -29,6 +29,12 @@ class Status(IntFlag):
     GRACE = 32
 
 
+# The mocks (MockAggregator, MockSequencerFeed) keep their whole state in their first slots
+# (no mappings); `place_clone` copies this many.
+CLONE_SLOTS = 16
+# An address with all 160 bits set: packed next to other fields, it shows any mask error.
+ALL_ONES_ADDRESS = "0xFFfFfFffFFfffFFfFFfFFFFFffFFFffffFfFFFfF"
+
 # Reverting and short-return runtime codes for `chain.provider.set_code` (Cancun opcodes).
 CODE_REVERT = bytes.fromhex("5f5ffd")  # PUSH0 PUSH0 REVERT
 CODE_RETURN_ONE_WORD = bytes.fromhex("60205ff3")  # PUSH1 32 PUSH0 RETURN: one zero word

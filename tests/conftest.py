@@ -21,7 +21,13 @@ ROOT = Path(__file__).resolve().parents[1]
 # (test_gas.py) may live in several folders. Shared helper modules next to them
 # (engine_defaults.py, vault_model.py, ...) are imported by plain name: put their folders on
 # sys.path. Their names must stay unique across folders.
-for _folder in sorted({p.parent for p in (ROOT / "tests").rglob("*.py") if not p.name.startswith(("test_", "conftest"))}):
+for _folder in sorted(
+    {
+        p.parent
+        for p in (ROOT / "tests").rglob("*.py")
+        if not p.name.startswith(("test_", "conftest"))
+    }
+):
     if str(_folder) not in sys.path:
         sys.path.insert(0, str(_folder))
 GAS_SNAPSHOT = ROOT / "gas_reports" / "gas_snapshot.json"
@@ -85,13 +91,18 @@ class GasRecorder:
         self.path.write_text(json.dumps(merged, indent=2) + "\n")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def gas(request) -> GasRecorder:
-    recorder = GasRecorder(
-        Path(request.config.getoption("--gas-snapshot")),
-        request.config.getoption("--update-gas"),
-    )
-    request.config._bulkhead_gas = recorder
+    """The run's one recorder. Function-scoped on purpose: ape snapshots the chain per
+    fixture scope, and a session fixture first requested after module fixtures makes ape
+    "rebase" its snapshots, which broke the chain state of later test modules."""
+    recorder = getattr(request.config, "_bulkhead_gas", None)
+    if recorder is None:
+        recorder = GasRecorder(
+            Path(request.config.getoption("--gas-snapshot")),
+            request.config.getoption("--update-gas"),
+        )
+        request.config._bulkhead_gas = recorder
     return recorder
 
 

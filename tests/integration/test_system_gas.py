@@ -10,10 +10,10 @@ WETH = 10**18
 
 @pytest.mark.gas
 def test_gas__repeat_deposit_with_real_engine_and_interest_accruing(
-    system, fund, lp, lp2, trader, pin_time, gas
+    protocol, fund, lp, lp2, trader, pin_time, gas
 ):
-    vault = system.contracts["Vault"]
-    engine = system.contracts["MarginEngine"]
+    vault = protocol.contracts["Vault"]
+    engine = protocol.contracts["MarginEngine"]
     fund(lp, "USDC", 1_000_000 * USDC, vault)
     vault.deposit(500_000 * USDC, lp, sender=lp)
     # a borrower, so the repeat deposit has interest to accrue
@@ -23,9 +23,9 @@ def test_gas__repeat_deposit_with_real_engine_and_interest_accruing(
         .decode_logs(engine.AccountOpened)[0]
         .account_id
     )
-    engine.deposit_collateral(account, system.tokens["WETH"], 10 * WETH, sender=trader)
+    engine.deposit_collateral(account, protocol.tokens["WETH"], 10 * WETH, sender=trader)
     pin_time(0)
-    refresh_feeds(system, lp)
+    refresh_feeds(protocol, lp)
     engine.borrow(account, 10_000 * USDC, trader, sender=trader)
     pin_time(3_600)  # one hour of interest to accrue in the next transaction
     receipt = vault.deposit(1_000 * USDC, lp, sender=lp)
@@ -41,7 +41,7 @@ def test_gas__repeat_deposit_with_real_engine_and_interest_accruing(
     )
 
 
-def refresh_feeds(system, sender) -> None:
+def refresh_feeds(protocol, sender) -> None:
     """Re-publish every mock feed's answer now (pinned gas timestamps jump past heartbeats)."""
-    for feed in system.feeds.values():
+    for feed in protocol.feeds.values():
         feed.set_answer(feed.latestRoundData()[1], sender=sender)

@@ -114,14 +114,27 @@ def pytest_sessionfinish(session, exitstatus):
 
 @pytest.fixture
 def pin_time(chain):
-    """Set the timestamp of the next block to GAS_T0 + offset (must move forward)."""
+    """Set the timestamp of the next block to GAS_T0 + offset (must move forward).
+
+    From the first pin until the test ends every further block is exactly 1 s after the
+    previous one (anvil_setBlockTimestampInterval), so blocks between pins do not follow the
+    wall clock: interest and funding accrued in a scenario, and hence its gas, are the same
+    on every run and every machine.
+    """
+    pinned = False
 
     def _pin(offset: int = 0) -> int:
+        nonlocal pinned
         ts = GAS_T0 + offset
         chain.pending_timestamp = ts
+        if not pinned:
+            chain.provider.make_request("anvil_setBlockTimestampInterval", [1])
+            pinned = True
         return ts
 
-    return _pin
+    yield _pin
+    if pinned:
+        chain.provider.make_request("anvil_removeBlockTimestampInterval", [])
 
 
 # ---- actors by role -------------------------------------------------------------------

@@ -5,29 +5,39 @@
 @title MarginEngine
 @custom:contract-name MarginEngine
 @license MIT
-@notice Accounts, collateral, quote borrowing and health of Bulkhead. Traders open
-        isolated buckets (one non-quote collateral token: a loss takes only that bucket)
-        or cross accounts (up to MAX_COLLATERALS tokens backing one debt), deposit
-        collateral, and borrow the vault's quote asset against it. The same health module
-        values both modes; isolation comes from separate accounts.
+@notice Accounts, collateral, quote borrowing, perp positions and health of Bulkhead.
+        Traders open isolated buckets (one non-quote collateral token and one position: a
+        loss takes only that bucket) or cross accounts (up to MAX_COLLATERALS tokens and
+        MAX_POSITIONS positions backing one debt), deposit collateral, borrow the vault's
+        quote asset, and trade perps whose PnL settles against the vault. The same health
+        module values both modes; isolation comes from separate accounts.
 @dev Thin deployable over the modules in `contracts/modules/`:
-       - `accounts` (owners, modes, operators, debt shares, position slots, active set),
-       - `collateral` (listing, balances, totals), both initialized by
+       - `accounts` (owner/mode/market-set/active-slot word, operators, debt shares,
+         active set), `collateral` (listing, balances, totals, claims), `positions` (one
+         word per position), all three initialized by
        - `health` (the one health computation), and
        - `roles` (owner, guardian, pause), `transfers` (hostile-token-safe moves).
-     Policy per action (docs/engine.md): risk-adding actions (borrow; withdraw or transfer
-     collateral out of an account with debt or positions) are pausable, need every price
-     OK (so they stop while the sequencer is down or in its grace period) and must leave
-     equity_init >= init_req, checked after the action. repay, deposits and withdrawals
-     from accounts with no debt and no positions read no price and are never paused.
+     The perp markets live in the MarketRegistry (split out for EIP-170): it prices and
+     books every trade (`trade`), values positions for health (`figures`) and computes
+     the vault's marks (`marks`); this engine stores the positions and settles with the
+     vault (`_settle`).
+     Policy per action (docs/engine.md, docs/perps.md): risk-adding actions (borrow;
+     withdraw or transfer collateral out of an account with debt or positions; open,
+     increase or flip a position) are pausable, need every price OK (so they stop while
+     the sequencer is down or in its grace period) and must leave equity_init >=
+     init_req, checked after the action. Decreasing and closing need only fresh prices
+     > 0 and are never paused. repay, deposits and withdrawals from accounts with no debt
+     and no positions read no price and are never paused.
      Cross-contract: the engine passes the vault every figure it needs (`reserved`), and
-     never lets the vault call back while it holds its lock.
+     never lets the vault call back while it holds its lock: the registry's `marks` read
+     the oracle only, and the OI bound reads `vault.book_assets()`, never `totalAssets()`.
 """
 
 from ethereum.ercs import IERC20Detailed
 from ethereum.ercs import IERC4626
 from interfaces import IMarginEngine
 from interfaces import IMarginEngineMarks
+from interfaces import IMarketRegistry
 from interfaces import IOracleAdapter
 from interfaces import IVault
 
@@ -41,7 +51,8 @@ from .modules import roles
 initializes: roles
 
 from .modules import health
-# @dev The health computation; it initializes the account and collateral ledgers it reads.
+# @dev The health computation; it initializes the account, collateral and position ledgers
+#      it reads.
 initializes: health
 
 from .modules import accounts
@@ -52,8 +63,14 @@ from .modules import collateral
 # @dev Initialized by `health`; the engine writes it (listing, balances).
 uses: collateral
 
+from .modules import positions
+# @dev Initialized by `health`; the engine writes it (one word per position).
+uses: positions
+
 from .modules import transfers
 # @dev Stateless (token moves); no initialization.
+from .modules import wad_math as w
+# @dev Stateless (rounding divisions, 128-bit fields); no initialization.
 from .modules import checks
 # @dev Stateless (shared checks and the one revert site); no initialization.
 
@@ -75,13 +92,16 @@ MODE_ISOLATED: public(constant(uint256)) = c.MODE_ISOLATED
 MODE_CROSS: public(constant(uint256)) = c.MODE_CROSS
 MAX_COLLATERALS: public(constant(uint256)) = c.MAX_COLLATERALS
 MAX_POSITIONS: public(constant(uint256)) = c.MAX_POSITIONS
+MAX_MARKETS: public(constant(uint256)) = c.MAX_MARKETS
 
 
 # ---- immutables -----------------------------------------------------------------------
 # @dev The ERC-4626 vault that lends the quote asset and books debt shares.
 VAULT: immutable(IVault)
-# @dev The oracle adapter pricing every collateral's oracle asset (WAD USD).
+# @dev The oracle adapter pricing every collateral's and market's oracle asset (WAD USD).
 ORACLE: immutable(IOracleAdapter)
+# @dev The perp market book: market parameters, funding, side aggregates, trade arithmetic.
+REGISTRY: immutable(IMarketRegistry)
 # @dev 10**quote decimals, the bound unit of `min_debt`.
 QUOTE_UNIT: immutable(uint256)
 
@@ -96,6 +116,7 @@ min_debt: public(uint256)
 def __init__(
     vault: IVault,
     oracle: IOracleAdapter,
+    registry: IMarketRegistry,
     quote_oracle_asset: address,
     quote_collateral_factor: uint256,
     quote_liquidation_threshold: uint256,
@@ -105,10 +126,12 @@ def __init__(
     """
     @notice Wire the engine to its vault and oracle and list the quote asset as collateral
             (DESIGN: the quote is always a listed collateral with factors below 1).
-    @dev The deployer becomes the owner; the vault must then name this engine
-         (`vault.set_engine`). The minimum debt starts at 10 whole quote units.
+    @dev The deployer becomes the owner; the vault and the registry must then name this
+         engine (`vault.set_engine`, `registry.set_engine`). The minimum debt starts at
+         10 whole quote units.
     @param vault The 20-byte ERC-4626 vault address; its `asset()` is the quote token.
     @param oracle The 20-byte OracleAdapter address; it must price `quote_oracle_asset`.
+    @param registry The 20-byte MarketRegistry (the perp market book, same oracle).
     @param quote_oracle_asset The asset the adapter prices the quote by (usually the token).
     @param quote_collateral_factor Quote CF, WAD (DESIGN default 0.95).
     @param quote_liquidation_threshold Quote LT, WAD (DESIGN default 0.97).
@@ -118,6 +141,7 @@ def __init__(
     quote: address = staticcall IERC4626(vault.address).asset()
     VAULT = vault
     ORACLE = oracle
+    REGISTRY = registry
     roles.__init__()
     health.__init__(quote)
     self._list_collateral(quote, quote_oracle_asset)
@@ -170,7 +194,7 @@ def deposit_collateral(account_id: uint256, token: address, amount: uint256):
     collateral._check_depositable(token)
     if collateral._balances[account_id][token] == 0:
         accounts._check_controller(account_id)
-        collateral._check_slot(account_id, token, accounts._mode[account_id])
+        collateral._check_slot(account_id, token, accounts._mode_of(account_id))
     received: uint256 = transfers._pull(token, msg.sender, amount)
     balance: uint256 = collateral._credit(account_id, token, received)
     collateral._add_total(token, received)
@@ -183,9 +207,11 @@ def deposit_collateral(account_id: uint256, token: address, amount: uint256):
 def withdraw_collateral(account_id: uint256, token: address, amount: uint256, receiver: address):
     """
     @notice Send `amount` of an account's `token` collateral to `receiver`.
-    @dev From an account with debt or positions this is risk-adding: not while paused,
-         every price OK, equity_init >= init_req after. From any other account it reads no
-         price and always works (also while paused or with the sequencer down).
+    @dev The account's claim on the vault, if any, is collected first (as much as the
+         vault's cash allows), so a paid claim can be withdrawn in the same call. From an
+         account with debt or positions this is risk-adding: not while paused, every price
+         OK, equity_init >= init_req after. From any other account it reads no price and
+         always works (also while paused or with the sequencer down).
     @param account_id The 32-byte account id (caller: owner or operator).
     @param token The 20-byte token address.
     @param amount The token amount, > 0 and at most the balance.
@@ -194,13 +220,14 @@ def withdraw_collateral(account_id: uint256, token: address, amount: uint256, re
     accounts._check_controller(account_id)
     checks._check_amount(amount)
     checks._check_address(receiver)
+    self._collect_claim(account_id)
     active: bool = accounts._is_active(account_id)
     if active:
         roles._check_not_paused()
     balance: uint256 = collateral._debit(account_id, token, amount)
     collateral._sub_total(token, amount)
     if active:
-        health._check_initial(account_id, ORACLE, staticcall VAULT.debt_index())
+        health._check_initial(account_id, ORACLE, REGISTRY, staticcall VAULT.debt_index())
     transfers._push(token, receiver, amount)
     log IMarginEngine.CollateralWithdrawn(
         account_id=account_id, token=token, receiver=receiver, amount=amount, balance=balance
@@ -211,9 +238,10 @@ def withdraw_collateral(account_id: uint256, token: address, amount: uint256, re
 def transfer_collateral(from_id: uint256, to_id: uint256, token: address, amount: uint256):
     """
     @notice Move collateral between two accounts of the same owner (e.g. cross -> bucket).
-    @dev The destination takes a slot if it does not hold `token` (bucket: one non-quote
-         token; cross: MAX_COLLATERALS). Out of a source with debt or positions this is
-         risk-adding (as a withdrawal); the destination only gains.
+    @dev The source's claim on the vault is collected first. The destination takes a slot
+         if it does not hold `token` (bucket: one non-quote token; cross: MAX_COLLATERALS).
+         Out of a source with debt or positions this is risk-adding (as a withdrawal); the
+         destination only gains.
     @param from_id The 32-byte source account id (caller: owner or operator).
     @param to_id The 32-byte destination account id (same owner).
     @param token The 20-byte token address.
@@ -223,14 +251,15 @@ def transfer_collateral(from_id: uint256, to_id: uint256, token: address, amount
     checks._require(accounts._check_exists(to_id) == owner, "engine: different owners")
     checks._require(from_id != to_id, "engine: same account")
     checks._check_amount(amount)
+    self._collect_claim(from_id)
     active: bool = accounts._is_active(from_id)
     if active:
         roles._check_not_paused()
     from_balance: uint256 = collateral._debit(from_id, token, amount)
-    collateral._check_slot(to_id, token, accounts._mode[to_id])
+    collateral._check_slot(to_id, token, accounts._mode_of(to_id))
     to_balance: uint256 = collateral._credit(to_id, token, amount)
     if active:
-        health._check_initial(from_id, ORACLE, staticcall VAULT.debt_index())
+        health._check_initial(from_id, ORACLE, REGISTRY, staticcall VAULT.debt_index())
     log IMarginEngine.CollateralTransferred(
         from_id=from_id, to_id=to_id, token=token, amount=amount, from_balance=from_balance, to_balance=to_balance
     )
@@ -241,9 +270,10 @@ def transfer_collateral(from_id: uint256, to_id: uint256, token: address, amount
 def borrow(account_id: uint256, amount: uint256, receiver: address):
     """
     @notice Borrow `amount` of quote from the vault against the account, sent to `receiver`.
-    @dev Risk-adding: not while paused; accrues interest; the vault lends only from free cash
-         (it reverts otherwise); then the debt must be at least `min_debt`, every price OK and
-         equity_init >= init_req, all checked after the action.
+    @dev Risk-adding: not while paused; the account's claim is collected; accrues
+         interest; the vault lends only from free cash (it reverts otherwise; `reserved`
+         comes from the registry's marks); then the debt must be at least `min_debt`, every
+         price OK and equity_init >= init_req, all checked after the action.
     @param account_id The 32-byte account id (caller: owner or operator).
     @param amount The quote amount, > 0.
     @param receiver The 20-byte receiver of the quote.
@@ -252,18 +282,19 @@ def borrow(account_id: uint256, amount: uint256, receiver: address):
     checks._check_amount(amount)
     checks._check_address(receiver)
     roles._check_not_paused()
+    self._collect_claim(account_id)
     index: uint256 = extcall VAULT.accrue()
     net_pnl: int256 = 0
     reserved: uint256 = 0
     band: uint256 = 0
     marks_ok: bool = False
-    net_pnl, reserved, band, marks_ok = self._marks()
+    net_pnl, reserved, band, marks_ok = staticcall REGISTRY.marks()
     minted: uint256 = extcall VAULT.lend(amount, receiver, reserved)
     shares: uint256 = accounts.debt_shares[account_id] + minted
     accounts.debt_shares[account_id] = shares
     accounts._sync_active(account_id)
     self._check_min_debt(shares, index)
-    health._check_initial(account_id, ORACLE, index)
+    health._check_initial(account_id, ORACLE, REGISTRY, index)
     log IMarginEngine.Borrowed(
         account_id=account_id, receiver=receiver, amount=amount, debt_shares_minted=minted, debt_shares=shares
     )
@@ -286,7 +317,7 @@ def repay(account_id: uint256, amount: uint256) -> uint256:
     shares: uint256 = accounts.debt_shares[account_id]
     checks._require(shares != 0, "engine: no debt")
     index: uint256 = extcall VAULT.accrue()
-    paid: uint256 = health._ceil_div(shares * index, c.WAD)
+    paid: uint256 = w._ceil_div(shares * index, c.WAD)
     burnt: uint256 = shares
     if amount < paid:
         paid = amount
@@ -303,6 +334,83 @@ def repay(account_id: uint256, amount: uint256) -> uint256:
         account_id=account_id, payer=msg.sender, amount=paid, debt_shares_burnt=burnt, debt_shares=remaining
     )
     return paid
+
+
+# ---- external: perps ------------------------------------------------------------------
+@external
+def modify_position(account_id: uint256, market_id: uint256, size_delta: int256, acceptable_price: uint256):
+    """
+    @notice Open, increase, decrease or flip the account's position in a market by
+            `size_delta`, filled at oracle × (1 ± (spread + skew impact)) in the trade's
+            direction; realised PnL, funding and the fee settle with the vault at once.
+    @dev Opening, growing or flipping is risk-adding: not while paused, the market enabled,
+         every price OK, the OI caps, and equity_init >= init_req after. Decreasing and
+         closing need only fresh prices > 0 (OK, grace period or out of band) and work
+         while paused or on a disabled market. After every trade the position is 0 or at
+         least the market's min notional. A bucket holds one position, a cross account up
+         to MAX_POSITIONS.
+    @param account_id The 32-byte account id (caller: owner or operator).
+    @param market_id The 32-byte market id.
+    @param size_delta The signed size change, WAD base units (> 0 buys, < 0 sells), != 0.
+    @param acceptable_price Buying: the highest fill accepted; selling: the lowest (USD WAD).
+    """
+    accounts._check_controller(account_id)
+    self._modify(account_id, market_id, size_delta, acceptable_price)
+
+
+@external
+def close_position(account_id: uint256, market_id: uint256, acceptable_price: uint256):
+    """
+    @notice Close the account's whole position in a market (a trade of −size).
+    @dev Never paused; needs fresh prices > 0 (see `modify_position`).
+    @param account_id The 32-byte account id (caller: owner or operator).
+    @param market_id The 32-byte market id.
+    @param acceptable_price Closing a long sells: the lowest fill accepted; closing a short
+           buys: the highest (USD WAD).
+    """
+    accounts._check_controller(account_id)
+    size: int256 = 0
+    basis: int256 = 0
+    size, basis = positions._get(account_id, market_id)
+    checks._require(size != 0, "engine: no position")
+    self._modify(account_id, market_id, -size, acceptable_price)
+
+
+@external
+def open_isolated(
+    owner: address,
+    collateral_token: address,
+    collateral_amount: uint256,
+    market_id: uint256,
+    size_delta: int256,
+    acceptable_price: uint256,
+) -> uint256:
+    """
+    @notice Open an isolated bucket for `owner`, deposit `collateral_amount` of
+            `collateral_token` from the caller into it, and open a position, in one call.
+    @dev The caller is `owner` or an operator of `owner`; the tokens come from the caller.
+         The same rules as `open_account`, `deposit_collateral` and `modify_position`.
+    @param owner The 20-byte owner of the new bucket.
+    @param collateral_token The 20-byte listed, enabled token (approve the engine first).
+    @param collateral_amount The token amount, > 0.
+    @param market_id The 32-byte market id.
+    @param size_delta The signed size, WAD base units, != 0.
+    @param acceptable_price See `modify_position` (USD WAD).
+    @return The new 32-byte bucket id.
+    """
+    checks._require(msg.sender == owner or accounts._operators[owner][msg.sender], "engine: not owner or operator")
+    checks._check_amount(collateral_amount)
+    collateral._check_depositable(collateral_token)
+    account_id: uint256 = accounts._open(owner, c.MODE_ISOLATED)
+    # A new bucket holds nothing: any one token may join it.
+    received: uint256 = transfers._pull(collateral_token, msg.sender, collateral_amount)
+    balance: uint256 = collateral._credit(account_id, collateral_token, received)
+    collateral._add_total(collateral_token, received)
+    log IMarginEngine.CollateralDeposited(
+        account_id=account_id, token=collateral_token, payer=msg.sender, amount=received, balance=balance
+    )
+    self._modify(account_id, market_id, size_delta, acceptable_price)
+    return account_id
 
 
 # ---- external: configuration (owner) --------------------------------------------------
@@ -369,6 +477,7 @@ def set_min_debt(min_debt: uint256):
     log IMarginEngine.MinDebtSet(min_debt=min_debt)
 
 
+
 # ---- external: views ------------------------------------------------------------------
 @view
 @external
@@ -378,7 +487,7 @@ def owner_of(account_id: uint256) -> address:
     @param account_id The 32-byte account id.
     @return The 20-byte owner; empty for an id never opened.
     """
-    return accounts._owner[account_id]
+    return accounts._owner_of(account_id)
 
 
 @view
@@ -389,7 +498,7 @@ def mode_of(account_id: uint256) -> uint256:
     @param account_id The 32-byte account id.
     @return 1 (isolated bucket) or 2 (cross); 0 for an id never opened.
     """
-    return accounts._mode[account_id]
+    return accounts._mode_of(account_id)
 
 
 @view
@@ -532,11 +641,12 @@ def collateral_of(account_id: uint256, token: address) -> uint256:
 @external
 def collaterals_of(account_id: uint256) -> DynArray[address, c.MAX_TOKENS]:
     """
-    @notice The tokens an account holds (non-zero balances); the order changes on removal.
+    @notice The tokens an account holds (non-zero balances): the quote first if held, then
+            the others (their order changes on removal).
     @param account_id The 32-byte account id.
     @return Up to MAX_COLLATERALS + 1 token addresses.
     """
-    return collateral._tokens[account_id]
+    return collateral._held(account_id)
 
 
 @view
@@ -550,7 +660,7 @@ def debt_of(account_id: uint256) -> uint256:
     shares: uint256 = accounts.debt_shares[account_id]
     if shares == 0:
         return 0
-    return health._ceil_div(shares * staticcall VAULT.debt_index(), c.WAD)
+    return w._ceil_div(shares * staticcall VAULT.debt_index(), c.WAD)
 
 
 @view
@@ -562,6 +672,62 @@ def debt_shares_of(account_id: uint256) -> uint256:
     @return The 32-byte debt shares.
     """
     return accounts.debt_shares[account_id]
+
+
+@view
+@external
+def claim_of(account_id: uint256) -> uint256:
+    """
+    @notice Realised profit the vault owes the account but could not pay yet; valued as
+            quote collateral and collected when the account next acts.
+    @param account_id The 32-byte account id.
+    @return The 32-byte claim, quote units.
+    """
+    return collateral._claims[account_id]
+
+
+@view
+@external
+def markets() -> DynArray[uint256, c.MAX_MARKETS]:
+    """
+    @notice Every perp market id, in listing order (the MarketRegistry's `markets()`).
+    @return Up to MAX_MARKETS ids.
+    """
+    return staticcall REGISTRY.markets()
+
+
+@view
+@external
+def position_of(account_id: uint256, market_id: uint256) -> IMarginEngine.Position:
+    """
+    @notice An account's position in a market.
+    @param account_id The 32-byte account id.
+    @param market_id The 32-byte market id.
+    @return The Position (size 0 and basis 0 when none).
+    """
+    size: int256 = 0
+    basis: int256 = 0
+    size, basis = positions._get(account_id, market_id)
+    return IMarginEngine.Position(market_id=market_id, size=size, basis=basis)
+
+
+@view
+@external
+def positions_of(account_id: uint256) -> DynArray[IMarginEngine.Position, c.MAX_POSITIONS]:
+    """
+    @notice Every open position of an account, by market id.
+    @param account_id The 32-byte account id.
+    @return Up to MAX_POSITIONS positions.
+    """
+    out: DynArray[IMarginEngine.Position, c.MAX_POSITIONS] = []
+    held: uint256 = accounts._markets_of(account_id)
+    for m: uint256 in range(1, c.MAX_MARKETS + 1):
+        if (held >> m) & 1 == 1:
+            size: int256 = 0
+            basis: int256 = 0
+            size, basis = positions._get(account_id, m)
+            out.append(IMarginEngine.Position(market_id=m, size=size, basis=basis))
+    return out
 
 
 @view
@@ -621,7 +787,7 @@ def vault_marks() -> (int256, uint256, uint256, bool):
          marks).
     @return Net unrealised trader PnL, reserved profit, LP band (quote units), and ok.
     """
-    return self._marks()
+    return staticcall REGISTRY.marks()
 
 
 @view
@@ -642,6 +808,16 @@ def oracle() -> address:
     @return The 20-byte adapter address.
     """
     return ORACLE.address
+
+
+@view
+@external
+def registry() -> address:
+    """
+    @notice The MarketRegistry holding this engine's perp markets.
+    @return The 20-byte registry address.
+    """
+    return REGISTRY.address
 
 
 @view
@@ -675,7 +851,7 @@ def _check_min_debt(shares: uint256, index: uint256):
     """
     @dev Reverts if `shares` at `index` are worth less than `min_debt` (debt rounded up).
     """
-    checks._require(health._ceil_div(shares * index, c.WAD) >= self.min_debt, "engine: debt below minimum")
+    checks._require(w._ceil_div(shares * index, c.WAD) >= self.min_debt, "engine: debt below minimum")
 
 
 @internal
@@ -687,15 +863,158 @@ def _account_health(account_id: uint256) -> IMarginEngine.Health:
     index: uint256 = 0
     if accounts.debt_shares[account_id] != 0:
         index = staticcall VAULT.debt_index()
-    return health._health(account_id, ORACLE, index, False)
+    return health._health(account_id, ORACLE, REGISTRY, index, False)
 
 
 @internal
-@view
-def _marks() -> (int256, uint256, uint256, bool):
+def _modify(account_id: uint256, market_id: uint256, size_delta: int256, acceptable_price: uint256):
     """
-    @dev The vault's marks: net unrealised trader PnL, reserved profit, LP band, ok.
-         With no perp markets listed every sum is empty: (0, 0, 0, True). Perps (issue 5)
-         sum their per-market aggregates here, O(markets).
+    @dev One trade (see `modify_position`), for a checked controller. Order: the checks
+         that need no price; the account's claim is collected; the registry books the
+         trade (oracle policy, funding, fill, acceptable price, aggregates, min notional,
+         OI caps); the position and the account's market set; settlement with the vault
+         at the quote price the registry checked; the active set; for a risk-adding trade
+         the initial requirement, checked after the action.
     """
-    return 0, 0, 0, True
+    checks._require(size_delta != 0, "engine: zero size")
+    size: int256 = 0
+    basis: int256 = 0
+    size, basis = positions._get(account_id, market_id)
+    # Risk-adding: an open, an increase, or a flip (its new side).
+    adding: bool = size == 0 or (size > 0) == (size_delta > 0) or w._abs(size_delta) > w._abs(size)
+    held: uint256 = accounts._markets_of(account_id)
+    if adding:
+        roles._check_not_paused()
+        if size == 0:
+            if accounts._mode_of(account_id) == c.MODE_ISOLATED:
+                checks._require(held == 0, "engine: bucket holds another position")
+            else:
+                count: uint256 = 0
+                for m: uint256 in range(1, c.MAX_MARKETS + 1):
+                    count += (held >> m) & 1
+                checks._require(count < c.MAX_POSITIONS, "engine: position slots full")
+    self._collect_claim(account_id)
+
+    # The registry prices the trade under the oracle policy and books it.
+    t: IMarketRegistry.Trade = extcall REGISTRY.trade(market_id, size, basis, size_delta, acceptable_price)
+    positions._set(account_id, market_id, t.size, t.basis)
+    if t.size == 0:
+        accounts._set_markets(account_id, held & ~(1 << market_id))
+    elif size == 0:
+        accounts._set_markets(account_id, held | (1 << market_id))
+    self._settle(account_id, t.realised, t.fee, t.quote_price)
+    accounts._sync_active(account_id)
+    if adding:
+        health._check_initial(account_id, ORACLE, REGISTRY, staticcall VAULT.debt_index())
+    log IMarginEngine.PositionModified(
+        account_id=account_id,
+        market_id=market_id,
+        size_delta=size_delta,
+        fill_price=t.fill,
+        funding_long=t.funding_long,
+        funding_short=t.funding_short,
+        size=t.size,
+        basis=t.basis,
+        realised_pnl=t.realised,
+        fee=t.fee,
+    )
+
+
+@internal
+def _settle(account_id: uint256, realised: int256, fee: uint256, quote_price: uint256):
+    """
+    @dev Settles a trade with the vault in quote units at the quote's price: profit
+         rounded down, loss and fee rounded up. amount = realised − fee.
+           amount >= 0: the profit first repays the account's debt (shares burnt without
+             cash: `book_settlement_debt`, which also gives the reserve its cut of the fee
+             kept); the rest is paid by the vault into the account's quote collateral
+             (`pay_pnl`), and whatever the vault's cash cannot pay becomes the account's
+             claim.
+           amount < 0: the loss comes out of the account's quote collateral first (sent
+             to the vault, `take_pnl`, the fee counted first); the rest becomes
+             settlement debt (`book_settlement_debt`, exempt from the minimum debt).
+    """
+    amount: int256 = 0
+    if realised >= 0:
+        amount = convert(convert(realised, uint256) * QUOTE_UNIT // quote_price, int256)
+    else:
+        amount = -convert(w._ceil_div(convert(-realised, uint256) * QUOTE_UNIT, quote_price), int256)
+    fee_q: uint256 = w._ceil_div(fee * QUOTE_UNIT, quote_price)
+    amount -= convert(fee_q, int256)
+    quote: address = collateral.QUOTE
+    shares: uint256 = accounts.debt_shares[account_id]
+    from_collateral: uint256 = 0
+    minted: uint256 = 0
+    repaid: uint256 = 0
+    paid: uint256 = 0
+    claimed: uint256 = 0
+    if amount >= 0:
+        profit: uint256 = convert(amount, uint256)
+        used: uint256 = 0
+        if shares != 0 and profit != 0:
+            index: uint256 = staticcall VAULT.debt_index()
+            debt: uint256 = w._ceil_div(shares * index, c.WAD)
+            if profit >= debt:
+                repaid = shares
+                used = debt
+            else:
+                repaid = profit * c.WAD // index  # rounds down: the vault's favour
+                if repaid != 0:
+                    used = profit
+        if repaid != 0 or fee_q != 0:
+            accounts.debt_shares[account_id] = shares - repaid
+            extcall VAULT.book_settlement_debt(0, repaid, fee_q)
+        if profit != used:
+            paid = extcall VAULT.pay_pnl(account_id, profit - used)
+            claimed = profit - used - paid
+            if paid != 0:
+                self._credit_quote(account_id, paid)
+            if claimed != 0:
+                collateral._claims[account_id] += claimed
+    else:
+        loss: uint256 = convert(-amount, uint256)
+        from_collateral = min(loss, collateral._balances[account_id][quote])
+        cash_fee: uint256 = min(fee_q, from_collateral)
+        if from_collateral != 0:
+            collateral._debit(account_id, quote, from_collateral)
+            collateral._sub_total(quote, from_collateral)
+            transfers._push(quote, VAULT.address, from_collateral)
+            extcall VAULT.take_pnl(from_collateral, cash_fee)
+        if loss != from_collateral:
+            minted = extcall VAULT.book_settlement_debt(loss - from_collateral, 0, fee_q - cash_fee)
+            accounts.debt_shares[account_id] = shares + minted
+    log IMarginEngine.PnlSettled(
+        account_id=account_id,
+        amount=amount,
+        from_collateral=from_collateral,
+        debt_shares_minted=minted,
+        debt_shares_repaid=repaid,
+        paid=paid,
+        claimed=claimed,
+    )
+
+
+@internal
+def _collect_claim(account_id: uint256):
+    """
+    @dev Collects as much of the account's claim as the vault's cash allows into its quote
+         collateral (claims are senior: cash that came back pays them first).
+    """
+    claim: uint256 = collateral._claims[account_id]
+    if claim == 0:
+        return
+    paid: uint256 = extcall VAULT.pay_claim(account_id)
+    if paid != 0:
+        collateral._claims[account_id] = claim - paid
+        self._credit_quote(account_id, paid)
+        log IMarginEngine.ClaimCollected(account_id=account_id, amount=paid)
+
+
+@internal
+def _credit_quote(account_id: uint256, amount: uint256):
+    """
+    @dev Books quote the vault paid into the account (no supply cap: a payout never fails).
+    """
+    quote: address = collateral.QUOTE
+    collateral._credit(account_id, quote, amount)
+    collateral._total[quote] += amount

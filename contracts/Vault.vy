@@ -649,6 +649,47 @@ def take_pnl(assets: uint256, fees: uint256):
 
 
 @external
+def book_settlement_debt(assets: uint256, repaid_shares: uint256, fees: uint256) -> uint256:
+    """
+    @notice Book the debt side of a perp settlement, moving no cash: mint debt shares worth
+            `assets` (a realised loss or fee the account's quote collateral could not cover:
+            settlement debt), burn `repaid_shares` (debt repaid out of realised profit), and
+            give the reserve floor(fees * reserve_factor) of `fees` (fees the vault kept
+            without a cash inflow: netted against a payout or booked as debt).
+    @dev totalAssets = cash + total_debt - reserve - claims - net_pnl does not jump: the
+         realised loss (profit) leaves the engine's marks in the same transaction as the
+         debt appears (disappears), so only the fees' LP share and the rounding (up on the
+         minted debt, down on the shares repaid by the engine) reach the LPs. Like `lend`,
+         restarts the interest clock when debt appears.
+    @param assets The 32-byte quote amount booked as new debt.
+    @param repaid_shares The 32-byte debt shares repaid out of realised profit.
+    @param fees The 32-byte fees kept without a cash inflow, quote units.
+    @return The 32-byte debt shares minted, ceil(assets * WAD / debt_index).
+    """
+    self._check_engine()
+    a: Accrual = self._accrue()
+    minted: uint256 = 0
+    if assets != 0:
+        minted = vault_math._mul_div_up(assets, WAD, a.index)
+    shares: uint256 = self.total_debt_shares + minted
+    assert repaid_shares <= shares, "vault: repayment exceeds debt"
+    # @dev `unsafe_sub` is safe: checked above.
+    self.total_debt_shares = unsafe_sub(shares, repaid_shares)
+    to_reserve: uint256 = fees * interest_model._params().reserve_factor // WAD
+    if to_reserve != 0:
+        self._set_reserve(a.reserve + to_reserve)
+    self._store_index(a.index)
+    log IVault.SettlementDebtBooked(
+        assets=assets,
+        debt_shares_minted=minted,
+        debt_shares_repaid=repaid_shares,
+        fees=fees,
+        to_reserve=to_reserve,
+    )
+    return minted
+
+
+@external
 def write_off(debt_shares: uint256) -> uint256:
     """
     @notice Burn `debt_shares` of unrecoverable debt. The reserve absorbs first; the rest

@@ -414,10 +414,21 @@ def _deploy_vault_and_engine(
     log(f"Vault at {vault.address}")
 
     qc = config.collaterals[quote]
+    # Perp markets live in their own registry (the engine would not fit EIP-170 with them).
+    registry = deployer.deploy(
+        project.MarketRegistry,
+        dep.contracts["OracleAdapter"].address,
+        vault.address,
+        quote_token,  # the adapter prices the quote by its own token address
+    )
+    dep.contracts["MarketRegistry"] = registry
+    send("deploy MarketRegistry", chain.get_receipt(registry.txn_hash))
+    log(f"MarketRegistry at {registry.address}")
     engine = deployer.deploy(
         project.MarginEngine,
         vault.address,
         dep.contracts["OracleAdapter"].address,
+        registry.address,
         quote_token,  # the adapter prices the quote by its own token address
         to_wad(qc.collateral_factor),
         to_wad(qc.liquidation_threshold),
@@ -428,6 +439,7 @@ def _deploy_vault_and_engine(
     send("deploy MarginEngine", chain.get_receipt(engine.txn_hash))
     log(f"MarginEngine at {engine.address}")
     send("vault.set_engine", vault.set_engine(engine.address, sender=deployer))
+    send("registry.set_engine", registry.set_engine(engine.address, sender=deployer))
     if config.roles.guardian is not None:
         guardian = config.roles.guardian
         send("vault.set_guardian", vault.set_guardian(guardian, sender=deployer))

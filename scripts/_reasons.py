@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted((ROOT / "contracts").glob("*.vy")) + sorted(
     (ROOT / "contracts" / "modules").glob("*.vy")
 )
-REASON = re.compile(r'"((?:oracle|vault|engine|lens|market|liquidation): [^"]+)"')
+REASON = re.compile(
+    r'"((?:oracle|vault|engine|registry|bulkhead|lens|market|liquidation): [^"]+)"'
+)
 FRAGMENT = re.compile(r'^\s*rule = "( [^"]+)"', re.MULTILINE)
 
 

@@ -156,6 +156,18 @@ def take_pnl(assets: uint256, fees: uint256, funded: uint256):
 
 
 @external
+def book_settlement_debt(assets: uint256, repaid_shares: uint256, fees: uint256) -> uint256:
+    """
+    @notice `vault.book_settlement_debt(assets, repaid_shares, fees)`.
+    @param assets The 32-byte quote amount booked as new debt.
+    @param repaid_shares The 32-byte debt shares repaid out of profit.
+    @param fees The 32-byte fees kept without a cash inflow.
+    @return The debt shares minted.
+    """
+    return extcall IVault(self.vault).book_settlement_debt(assets, repaid_shares, fees)
+
+
+@external
 def write_off(debt_shares: uint256) -> uint256:
     """
     @notice `vault.write_off(debt_shares)`.

@@ -5,8 +5,8 @@
 @custom:contract-name accounts
 @license MIT
 @notice The account ledger of the MarginEngine: who owns which account and in which mode,
-        owner-level operators, each account's vault debt shares, the market ids of its open
-        perp positions, and the enumerable set of active accounts.
+        owner-level operators, each account's vault debt shares, the set of markets it holds
+        perp positions in, and the enumerable set of active accounts.
 @dev Internal functions only. An account is active when it has debt shares or an open
      position; `_sync_active` keeps the set in step after every change of either, with
      swap-and-pop so removal is O(1) and bots scan only accounts that can be liquidated.
@@ -18,11 +18,27 @@ from . import constants as c
 from . import checks
 
 
+# ---- constants ------------------------------------------------------------------------
+# @dev Layout of an account word (see `_word`).
+OWNER_MASK: constant(uint256) = 2**160 - 1
+MODE_SHIFT: constant(uint256) = 160
+MODE_MASK: constant(uint256) = 2**8 - 1
+MARKETS_SHIFT: constant(uint256) = 168
+MARKETS_MASK: constant(uint256) = 2**32 - 1
+SLOT_SHIFT: constant(uint256) = 200
+# @dev Every bit below the active-set slot (owner, mode, markets).
+BELOW_SLOT: constant(uint256) = 2**200 - 1
+
+
 # ---- storage --------------------------------------------------------------------------
-# @dev Owner of each account id; empty = the id does not exist.
-_owner: HashMap[uint256, address]
-# @dev Mode of each account id: c.MODE_ISOLATED or c.MODE_CROSS.
-_mode: HashMap[uint256, uint256]
+# @dev One word per account id, everything an action on the account reads first:
+#        bits   0..159  owner (empty = the id does not exist),
+#        bits 160..167  mode (c.MODE_ISOLATED or c.MODE_CROSS),
+#        bits 168..199  the set of markets it holds a perp position in (bit i = market i,
+#                       markets 1 .. c.MAX_MARKETS), at most one for a bucket,
+#        bits 200..255  its position in the active set + 1 (0 = not in the set).
+#      One word instead of four keeps a new bucket with a position at one fresh slot.
+_word: HashMap[uint256, uint256]
 # @dev Number of accounts ever opened (= the highest id).
 _count: uint256
 
@@ -37,15 +53,9 @@ _operators: HashMap[address, HashMap[address, bool]]
 #      debt in quote units = ceil(shares * debt_index / WAD)).
 debt_shares: HashMap[uint256, uint256]
 
-# @dev Market ids of each account's open perp positions (at most one for a bucket).
-#      Reserved for the perps module: counted by `_is_active` already, so the active set
-#      and the health struct need no rewrite when positions arrive.
-position_markets: HashMap[uint256, DynArray[uint256, c.MAX_POSITIONS]]
-
-# @dev The active set: position -> id for positions 0 .. _active_count - 1, and
-#      id -> position + 1 (0 = not in the set).
+# @dev The active set: position -> id for positions 0 .. _active_count - 1 (the id -> position
+#      link lives in the account word).
 _active_ids: HashMap[uint256, uint256]
-_active_slot: HashMap[uint256, uint256]
 _active_count: uint256
 
 
@@ -61,8 +71,7 @@ def _open(owner: address, mode: uint256) -> uint256:
     checks._require(mode == c.MODE_ISOLATED or mode == c.MODE_CROSS, "engine: bad mode")
     account_id: uint256 = self._count + 1
     self._count = account_id
-    self._owner[account_id] = owner
-    self._mode[account_id] = mode
+    self._word[account_id] = convert(owner, uint256) | (mode << MODE_SHIFT)
     n: uint256 = self._owner_account_count[owner]
     self._owner_accounts[owner][n] = account_id
     self._owner_account_count[owner] = n + 1
@@ -81,26 +90,37 @@ def _set_operator(owner: address, operator: address, approved: bool):
 
 
 @internal
+def _set_markets(account_id: uint256, markets: uint256):
+    """
+    @dev Stores the set of markets the account holds a position in (bit i = market i).
+    """
+    word: uint256 = self._word[account_id]
+    self._word[account_id] = (word & ~(MARKETS_MASK << MARKETS_SHIFT)) | (markets << MARKETS_SHIFT)
+
+
+@internal
 def _sync_active(account_id: uint256):
     """
     @dev Adds `account_id` to, or removes it from, the active set to match `_is_active`.
          Removal moves the last id into the freed position (swap-and-pop).
     """
-    slot: uint256 = self._active_slot[account_id]
+    word: uint256 = self._word[account_id]
+    slot: uint256 = word >> SLOT_SHIFT
     if self._is_active(account_id):
         if slot == 0:
             n: uint256 = self._active_count
             self._active_ids[n] = account_id
-            self._active_slot[account_id] = n + 1
+            self._word[account_id] = word | ((n + 1) << SLOT_SHIFT)
             self._active_count = n + 1
     elif slot != 0:
         last: uint256 = self._active_count - 1
         if slot - 1 != last:
             moved: uint256 = self._active_ids[last]
             self._active_ids[slot - 1] = moved
-            self._active_slot[moved] = slot
+            moved_word: uint256 = self._word[moved]
+            self._word[moved] = (moved_word & BELOW_SLOT) | (slot << SLOT_SHIFT)
         self._active_ids[last] = 0
-        self._active_slot[account_id] = 0
+        self._word[account_id] = word & BELOW_SLOT
         self._active_count = last
 
 
@@ -112,7 +132,7 @@ def _check_exists(account_id: uint256) -> address:
     @dev Reverts for an id that was never opened.
     @return The owner of the account.
     """
-    owner: address = self._owner[account_id]
+    owner: address = self._owner_of(account_id)
     checks._require(owner != empty(address), "engine: unknown account")
     return owner
 
@@ -136,7 +156,34 @@ def _is_active(account_id: uint256) -> bool:
     """
     @dev An account is active when it owes debt or has an open position.
     """
-    return self.debt_shares[account_id] != 0 or len(self.position_markets[account_id]) != 0
+    return self.debt_shares[account_id] != 0 or self._markets_of(account_id) != 0
+
+
+@internal
+@view
+def _owner_of(account_id: uint256) -> address:
+    """
+    @dev The owner of the account; empty for an id never opened.
+    """
+    return convert(convert(self._word[account_id] & OWNER_MASK, uint160), address)
+
+
+@internal
+@view
+def _mode_of(account_id: uint256) -> uint256:
+    """
+    @dev The mode of the account; 0 for an id never opened.
+    """
+    return (self._word[account_id] >> MODE_SHIFT) & MODE_MASK
+
+
+@internal
+@view
+def _markets_of(account_id: uint256) -> uint256:
+    """
+    @dev The set of markets the account holds a position in (bit i = market i).
+    """
+    return (self._word[account_id] >> MARKETS_SHIFT) & MARKETS_MASK
 
 
 @internal

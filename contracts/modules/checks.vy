@@ -3,7 +3,7 @@
 @title checks
 @custom:contract-name checks
 @license MIT
-@notice Input checks shared by the MarginEngine and its modules.
+@notice Input checks shared by the MarginEngine, the MarketRegistry and their modules.
 @dev Stateless (no `initializes:` needed). Each rule has one assert site, so its revert
      reason is encoded once in the engine's bytecode (every assert-with-reason costs about
      130 bytes in the legacy code generator; the engine has an EIP-170 budget).
@@ -36,7 +36,7 @@ def _require(ok: bool, reason: String[40]):
          site: an inline `assert cond, "reason"` costs about 130 bytes of runtime code in
          Vyper 0.4.3's legacy code generator, a call here about 70 (EIP-170 budget).
     @param ok The condition that must hold.
-    @param reason The revert reason, "engine: <rule>" (at most 40 bytes).
+    @param reason The revert reason, "<contract>: <rule>" (at most 40 bytes).
     """
     if not ok:
         raise reason

@@ -8,7 +8,9 @@
         each account's balances and token list, and the total the engine holds per token.
 @dev Internal functions only; the engine moves the tokens (module `transfers`) and calls
      these to book them. Invariants kept here:
-       - an account's token list holds exactly the tokens with a non-zero balance;
+       - an account's token list holds exactly the NON-QUOTE tokens with a non-zero balance
+         (the quote is implicit: every account may hold it, health always reads its
+         balance, and a quote-only account needs no list entry, two fresh slots less);
        - a bucket holds at most one non-quote token, a cross account at most MAX_COLLATERALS;
        - `_total[token]` = Σ over accounts of their balance of `token` (token units), and the
          engine's token balance is never below it (the engine checks every transfer).
@@ -36,8 +38,13 @@ _listed: DynArray[address, c.MAX_LISTED]
 
 # @dev account id -> token -> balance (token units).
 _balances: HashMap[uint256, HashMap[address, uint256]]
-# @dev account id -> the tokens it holds with a non-zero balance (order changes on removal).
-_tokens: HashMap[uint256, DynArray[address, c.MAX_TOKENS]]
+# @dev account id -> the non-quote tokens it holds with a non-zero balance (order changes
+#      on removal); at most MAX_COLLATERALS.
+_tokens: HashMap[uint256, DynArray[address, c.MAX_COLLATERALS]]
+# @dev account id -> realised perp profit the vault owes it but could not pay yet (quote
+#      units): a mirror of `vault.claim_of(id)`. Valued as quote collateral by health and
+#      collected (`vault.pay_claim`) when the account next acts; never withdrawable before.
+_claims: HashMap[uint256, uint256]
 # @dev token -> Σ of all accounts' balances (token units); bounded by the supply cap on deposit.
 _total: HashMap[address, uint256]
 
@@ -106,12 +113,12 @@ def _configure(
 @internal
 def _credit(account_id: uint256, token: address, amount: uint256) -> uint256:
     """
-    @dev Adds `amount` (> 0) of `token` to the account; a token it did not hold joins its
-         list. The caller ran `_check_slot` first (before moving any token).
+    @dev Adds `amount` (> 0) of `token` to the account; a non-quote token it did not hold
+         joins its list. The caller ran `_check_slot` first (before moving any token).
     @return The account's new balance of `token` (token units).
     """
     balance: uint256 = self._balances[account_id][token]
-    if balance == 0:
+    if balance == 0 and token != QUOTE:
         self._tokens[account_id].append(token)  # cannot overflow: `_check_slot` bounds it
     balance += amount
     self._balances[account_id][token] = balance
@@ -121,19 +128,19 @@ def _credit(account_id: uint256, token: address, amount: uint256) -> uint256:
 @internal
 def _debit(account_id: uint256, token: address, amount: uint256) -> uint256:
     """
-    @dev Removes `amount` of `token` from the account; a token whose balance reaches 0
-         leaves the account's list (swap with the last entry, pop).
+    @dev Removes `amount` of `token` from the account; a non-quote token whose balance
+         reaches 0 leaves the account's list (swap with the last entry, pop).
     @return The account's new balance of `token` (token units).
     """
     balance: uint256 = self._balances[account_id][token]
     checks._require(amount <= balance, "engine: amount above balance")
     balance = unsafe_sub(balance, amount)  # amount <= balance was checked above
     self._balances[account_id][token] = balance
-    if balance == 0:
-        tokens: DynArray[address, c.MAX_TOKENS] = self._tokens[account_id]
+    if balance == 0 and token != QUOTE:
+        tokens: DynArray[address, c.MAX_COLLATERALS] = self._tokens[account_id]
         last: uint256 = len(tokens) - 1
         # The token is in the list: it held a non-zero balance until now.
-        for i: uint256 in range(len(tokens), bound=c.MAX_TOKENS):
+        for i: uint256 in range(len(tokens), bound=c.MAX_COLLATERALS):
             if tokens[i] == token:
                 if i != last:
                     self._tokens[account_id][i] = tokens[last]
@@ -173,8 +180,6 @@ def _check_slot(account_id: uint256, token: address, mode: uint256):
     if token == QUOTE or self._balances[account_id][token] != 0:
         return
     held: uint256 = len(self._tokens[account_id])
-    if self._balances[account_id][QUOTE] != 0:
-        held -= 1
     if mode == c.MODE_ISOLATED:
         checks._require(held == 0, "engine: bucket holds another token")
     else:
@@ -202,5 +207,14 @@ def _check_depositable(token: address):
 
 @internal
 @view
-def _tokens_of(account_id: uint256) -> DynArray[address, c.MAX_TOKENS]:
-    return self._tokens[account_id]
+def _held(account_id: uint256) -> DynArray[address, c.MAX_TOKENS]:
+    """
+    @dev Every token the account holds: the quote first if its balance is non-zero, then
+         the non-quote tokens in list order.
+    """
+    out: DynArray[address, c.MAX_TOKENS] = []
+    if self._balances[account_id][QUOTE] != 0:
+        out.append(QUOTE)
+    for token: address in self._tokens[account_id]:
+        out.append(token)
+    return out

@@ -21,8 +21,7 @@ MODE_CROSS: constant(uint256) = 2
 MAX_COLLATERALS: constant(uint256) = 5
 MAX_TOKENS: constant(uint256) = MAX_COLLATERALS + 1
 
-# @dev Most perp positions one cross account may hold (DESIGN: at least 10). Reserved now:
-#      the account ledger keeps a market-id list of this size so perps slot in.
+# @dev Most perp positions one cross account may hold (DESIGN: at least 10); a bucket holds one.
 MAX_POSITIONS: constant(uint256) = 10
 
 # @dev Most tokens the owner may list as collateral (bounds the `listed_collaterals` view).
@@ -39,3 +38,20 @@ MAX_DECIMALS: constant(uint256) = 18
 #      the owner may change it up to MAX_MIN_DEBT_UNITS whole units.
 DEFAULT_MIN_DEBT_UNITS: constant(uint256) = 10
 MAX_MIN_DEBT_UNITS: constant(uint256) = 1_000_000
+
+# ---- perps ----------------------------------------------------------------------------
+# @dev Most perp markets (ids 1 .. MAX_MARKETS). An account keeps its open markets as a
+#      32-bit set in its account word (bit i = market i), and `vault_marks` prices the quote
+#      plus every market with open interest in one adapter batch of at most 32 assets.
+MAX_MARKETS: constant(uint256) = 31
+
+# @dev Most assets one health computation prices: the quote, MAX_COLLATERALS tokens and
+#      MAX_POSITIONS markets (IOracleAdapter batches take up to 32).
+MAX_ASSETS: constant(uint256) = 1 + MAX_COLLATERALS + MAX_POSITIONS
+
+# @dev Upper bounds of market parameters (WAD ratios; the funding rate is WAD per second).
+#      Spread and skew impact each stay below 10 %, so a sell fills above 80 % of the oracle.
+MAX_SPREAD: constant(uint256) = 10**17
+MAX_SKEW_IMPACT: constant(uint256) = 10**17
+# @dev 100 % per day, WAD per second (rounded down).
+MAX_FUNDING_RATE: constant(uint256) = 10**18 // 86_400

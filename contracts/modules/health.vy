@@ -6,37 +6,47 @@
 @license MIT
 @notice The one place the MarginEngine computes an account's health (DESIGN.md, Health),
         for both modes: isolation comes from separate accounts, never from a second path.
-@dev This module initializes the two ledgers it reads (`accounts`, `collateral`), so no
-     module needs `uses:` (ape compiles every module on its own, and a module with `uses:`
-     cannot compile alone); the engine reaches them through `uses:`.
-     Figures (all USD WAD):
-       value(t)     = floor(balance × price / 10**decimals)
+@dev This module initializes the ledgers it reads (`accounts`, `collateral`,
+     `positions`), so no module needs `uses:` (ape compiles every module on its own, and a
+     module with `uses:` cannot compile alone); the engine reaches them through `uses:`.
+     Figures (all USD WAD; q = the quote's price, F = a market's funding index as of now):
+       value(t)     = floor(balance × price / 10**decimals)   (quote: balance + claim)
        wc_maint     = Σ floor(value(t) × LT / WAD)       wc_init = Σ floor(value(t) × CF / WAD)
-       debt         = ceil(ceil(shares × index / WAD) × quote_price / 10**quote_decimals)
-       pnl, maint_req, init_req: 0 until perps (issue 5) adds the position loop
+       debt         = ceil(ceil(shares × index / WAD) × q / 10**quote_decimals)
+       pnl          = Σ positions' PnL incl. pending funding, rounded against the trader
+       notional     = ceil(|size| × price / WAD)
+       maint_req    = Σ ceil(notional × maintenance / WAD)  init_req likewise with initial
+                      (per position from the MarketRegistry's `figures`, at these prices)
        equity_maint = wc_maint − debt + pnl              equity_init = wc_init − debt − pnl_neg
        shortfall    = (debt + pnl_neg + maint_req) − (wc_maint + pnl_pos)
        health       = floor((wc_maint + pnl_pos) × WAD / (debt + pnl_neg + maint_req))
-     Rounding is always against the account: collateral down, debt and requirements up.
-     Prices: one `price_info_many` call per computation reads every asset once (and the
-     sequencer feed once). Strict mode (risk-adding actions) reverts unless every status
-     is OK; the lenient mode (views, liquidation) values any price > 0 and reports the
-     union of statuses, with `priced = False` if some price was unusable.
+     Rounding is always against the account: collateral and PnL down, debt and
+     requirements up. Prices: one `price_info_many` call per computation reads every asset
+     once (the quote if the account holds quote, has a claim or owes debt; each held
+     token; each position's market) and the sequencer feed once. Strict mode (risk-adding
+     actions) reverts unless every status is OK; the lenient mode (views, liquidation)
+     values any price > 0 and reports the union of statuses, with `priced = False` if some
+     price was unusable.
 """
 
 from interfaces import IMarginEngine
+from interfaces import IMarketRegistry
 from interfaces import IOracleAdapter
 from . import constants as c
 from . import checks
+from . import wad_math as w
 from . import accounts
 from . import collateral
+from . import positions
 
 initializes: accounts
 initializes: collateral
+initializes: positions
 
 
 # ---- constants ------------------------------------------------------------------------
-# @dev `price_info_many` takes at most 32 assets (IOracleAdapter).
+# @dev `price_info_many` takes at most 32 assets (IOracleAdapter); one account needs at most
+#      c.MAX_ASSETS of them.
 ORACLE_BATCH: constant(uint256) = 32
 
 
@@ -52,29 +62,43 @@ def __init__(quote: address):
 # ---- internal -------------------------------------------------------------------------
 @internal
 @view
-def _health(account_id: uint256, oracle: IOracleAdapter, debt_index: uint256, strict: bool) -> IMarginEngine.Health:
+def _health(
+    account_id: uint256, oracle: IOracleAdapter, registry: IMarketRegistry, debt_index: uint256, strict: bool
+) -> IMarginEngine.Health:
     """
     @dev The DESIGN.md figures of `account_id`; see the module notes for the formulas.
-    @param oracle The adapter that prices every collateral's oracle asset.
+    @param oracle The adapter that prices every collateral's and market's oracle asset.
+    @param registry The MarketRegistry: the positions' oracle assets and figures.
     @param debt_index The vault's debt index (WAD) to value the debt shares at.
     @param strict True for risk-adding actions: revert unless every price is OK.
     @return The Health struct (USD WAD figures).
     """
     shares: uint256 = accounts.debt_shares[account_id]
-    tokens: DynArray[address, c.MAX_TOKENS] = collateral._tokens_of(account_id)
+    tokens: DynArray[address, c.MAX_COLLATERALS] = collateral._tokens[account_id]
     quote: address = collateral.QUOTE
+    quote_amount: uint256 = collateral._balances[account_id][quote] + collateral._claims[account_id]
+    held: uint256 = accounts._markets_of(account_id)
 
-    # One batch of oracle assets: one per held token, then quote if the account owes debt
-    # and holds no quote (debt is valued at the quote price).
+    # One batch of oracle assets: the quote first (if needed), then each held token, then
+    # each position's market in id order.
     assets: DynArray[address, ORACLE_BATCH] = []
-    quote_at: uint256 = max_value(uint256)
-    for token: address in tokens:
-        if token == quote:
-            quote_at = len(assets)
-        assets.append(collateral._configs[token].oracle_asset)
-    if shares != 0 and quote_at == max_value(uint256):
-        quote_at = len(assets)
+    if shares != 0 or quote_amount != 0:
         assets.append(collateral._configs[quote].oracle_asset)
+    first_token: uint256 = len(assets)
+    for token: address in tokens:
+        assets.append(collateral._configs[token].oracle_asset)
+    held_positions: DynArray[IMarginEngine.Position, c.MAX_POSITIONS] = []
+    if held != 0:
+        ids: DynArray[uint256, c.MAX_POSITIONS] = []
+        for m: uint256 in range(1, c.MAX_MARKETS + 1):
+            if (held >> m) & 1 == 1:
+                ids.append(m)
+                size: int256 = 0
+                basis: int256 = 0
+                size, basis = positions._get(account_id, m)
+                held_positions.append(IMarginEngine.Position(market_id=m, size=size, basis=basis))
+        for asset: address in staticcall registry.oracle_assets(ids):
+            assets.append(asset)
 
     infos: DynArray[IOracleAdapter.PriceInfo, ORACLE_BATCH] = []
     if len(assets) != 0:
@@ -94,21 +118,38 @@ def _health(account_id: uint256, oracle: IOracleAdapter, debt_index: uint256, st
 
     wc_maint: uint256 = 0
     wc_init: uint256 = 0
-    for i: uint256 in range(len(tokens), bound=c.MAX_TOKENS):
+    debt: uint256 = 0
+    if first_token == 1:
+        # value rounds down (collateral), then each weight rounds down again.
+        quote_price: uint256 = infos[0].price
+        quote_unit: uint256 = 10**collateral._configs[quote].decimals
+        value: uint256 = quote_amount * quote_price // quote_unit
+        wc_maint = value * collateral._configs[quote].liquidation_threshold // c.WAD
+        wc_init = value * collateral._configs[quote].collateral_factor // c.WAD
+        if shares != 0:
+            # Debt rounds up twice: quote units (as the vault counts it), then its USD value.
+            debt = w._ceil_div(w._ceil_div(shares * debt_index, c.WAD) * quote_price, quote_unit)
+    for i: uint256 in range(len(tokens), bound=c.MAX_COLLATERALS):
         token: address = tokens[i]
-        # value rounds down (collateral), then each weight rounds down again. Fields are
-        # read one by one: loading the whole struct would cost three more cold reads.
-        value: uint256 = collateral._balances[account_id][token] * infos[i].price // 10**collateral._configs[token].decimals
+        # Fields are read one by one: loading the whole struct would cost more cold reads.
+        value: uint256 = collateral._balances[account_id][token] * infos[first_token + i].price // 10**collateral._configs[token].decimals
         wc_maint += value * collateral._configs[token].liquidation_threshold // c.WAD
         wc_init += value * collateral._configs[token].collateral_factor // c.WAD
 
-    debt: uint256 = 0
-    if shares != 0:
-        # Debt rounds up twice: quote units (as the vault counts it), then its USD value.
-        quote_price: uint256 = infos[quote_at].price
-        debt = self._ceil_div(self._ceil_div(shares * debt_index, c.WAD) * quote_price, 10**collateral._configs[quote].decimals)
+    pnl: int256 = 0
+    maint_req: uint256 = 0
+    init_req: uint256 = 0
+    if len(held_positions) != 0:
+        first_market: uint256 = first_token + len(tokens)
+        prices: DynArray[uint256, c.MAX_POSITIONS] = []
+        for i: uint256 in range(len(held_positions), bound=c.MAX_POSITIONS):
+            prices.append(infos[first_market + i].price)
+        for f: IMarketRegistry.Figure in staticcall registry.figures(held_positions, prices):
+            pnl += f.pnl
+            maint_req += f.maint_req
+            init_req += f.init_req
 
-    return self._compose(wc_maint, wc_init, debt, 0, 0, 0, accounts._is_active(account_id), priced, status)
+    return self._compose(wc_maint, wc_init, debt, pnl, maint_req, init_req, accounts._is_active(account_id), priced, status)
 
 
 @internal
@@ -161,22 +202,10 @@ def _compose(
 
 @internal
 @view
-def _check_initial(account_id: uint256, oracle: IOracleAdapter, debt_index: uint256):
+def _check_initial(account_id: uint256, oracle: IOracleAdapter, registry: IMarketRegistry, debt_index: uint256):
     """
     @dev The check after every risk-adding action: every price OK and
          equity_init >= init_req (unrealised profit never backs new risk).
     """
-    h: IMarginEngine.Health = self._health(account_id, oracle, debt_index, True)
+    h: IMarginEngine.Health = self._health(account_id, oracle, registry, debt_index, True)
     checks._require(h.equity_init >= convert(h.init_req, int256), "engine: initial requirement not met")
-
-
-@internal
-@pure
-def _ceil_div(x: uint256, y: uint256) -> uint256:
-    """
-    @dev ceil(x / y) for y > 0, without the overflow of (x + y - 1).
-    """
-    q: uint256 = x // y
-    if q * y != x:
-        q += 1
-    return q

@@ -43,7 +43,12 @@ def test_testnet_config_deploys_all_mocks_on_the_testnet_chain_id(name, tmp_path
     path = tmp_path / f"{spec.ecosystem}-sepolia-fork.json"
     record = json.loads(path.read_text())
     assert record["chain_id"] == spec.chain_id
-    assert set(record["contracts"]) == {"OracleAdapter", "Vault", "MarginEngine"}
+    assert set(record["contracts"]) == {
+        "OracleAdapter",
+        "Vault",
+        "MarketRegistry",
+        "MarginEngine",
+    }
     assert (
         len(record["mocks"]) == 2 * len(record["tokens"]) + 1
     )  # tokens, feeds, sequencer

@@ -23,7 +23,9 @@ def test_gas__repeat_deposit_with_real_engine_and_interest_accruing(
         .decode_logs(engine.AccountOpened)[0]
         .account_id
     )
-    engine.deposit_collateral(account, protocol.tokens["WETH"], 10 * WETH, sender=trader)
+    engine.deposit_collateral(
+        account, protocol.tokens["WETH"], 10 * WETH, sender=trader
+    )
     pin_time(0)
     refresh_feeds(protocol, lp)
     engine.borrow(account, 10_000 * USDC, trader, sender=trader)

@@ -111,7 +111,12 @@ def test_record_holds_chain_block_addresses_hash_and_commit(
         == chain.get_receipt(project.OracleAdapter.at(oracle).txn_hash).block_number
     )
     assert record["block"] <= record["last_block"] == chain.blocks.head.number
-    assert set(record["contracts"]) == {"OracleAdapter", "Vault", "MarginEngine"}
+    assert set(record["contracts"]) == {
+        "OracleAdapter",
+        "Vault",
+        "MarketRegistry",
+        "MarginEngine",
+    }
     addresses = [
         *record["contracts"].values(),
         record["sequencer_feed"],

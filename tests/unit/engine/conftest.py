@@ -3,9 +3,10 @@ OracleAdapter and Vault, and a session-wide default ``system`` built with it.
 
 ``deploy_engine()`` deploys MockERC20 tokens (quote 6 dec, WETH 18, WBTC 8, MEME 18, LINK 18,
 UNI 18), 8-decimal MockAggregator feeds, a sequencer uptime feed (up since long ago), the
-OracleAdapter, the Vault (DESIGN interest model), the MarginEngine (quote listed with the
-DESIGN defaults), wires them (`vault.set_engine`), lists every collateral with its
-defaults and seeds the vault with LP liquidity. Other test folders can reuse it.
+OracleAdapter, the Vault (DESIGN interest model), the MarketRegistry, the MarginEngine (quote
+listed with the DESIGN defaults), wires them (`vault.set_engine`, `registry.set_engine`),
+lists every collateral and perp market with its defaults (markets ETH = 1, BTC = 2,
+MEME = 3) and seeds the vault with LP liquidity. Other test folders can reuse it.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from engine_defaults import (
     HEARTBEAT,
     LP_SEED_UNITS,
     MAX_UINT256,
+    PERPS,
     QUOTE,
     VAULT_PARAMS,
     Listing,
+    PerpListing,
     feed_answer,
     wad,
 )
@@ -36,6 +39,7 @@ class System:
 
     engine: Any
     vault: Any
+    registry: Any
     oracle: Any
     sequencer: Any
     quote: Any
@@ -44,6 +48,10 @@ class System:
     )  # symbol -> token (quote included)
     feeds: dict[str, Any] = field(default_factory=dict)  # symbol -> price feed
     listings: dict[str, Listing] = field(default_factory=dict)  # symbol -> parameters
+    markets: dict[str, int] = field(default_factory=dict)  # perp symbol -> market id
+    perps: dict[str, PerpListing] = field(
+        default_factory=dict
+    )  # perp symbol -> parameters
 
     def unit(self, symbol: str) -> int:
         """One whole token of `symbol` in its own decimals."""
@@ -117,13 +125,15 @@ def list_token(owner, add_feed) -> Callable[..., Any]:
 @pytest.fixture(scope="session")
 def deploy_engine(project, owner, lp, add_feed, list_token) -> Callable[..., System]:
     """Build a system. `quote_token` replaces the MockERC20 quote (e.g. a hostile token with
-    the same constructor); `collaterals` chooses the listings; `lp_seed` whole quote units."""
+    the same constructor); `collaterals` chooses the listings; `lp_seed` whole quote units;
+    `perps` the markets (each listed only if its asset is a listed collateral)."""
 
     def _deploy(
         quote_token: Any = None,
         collaterals: tuple[Listing, ...] = COLLATERALS,
         lp_seed: int = LP_SEED_UNITS,
         quote_listing: Listing = QUOTE,
+        perps: tuple[PerpListing, ...] = PERPS,
     ) -> System:
         sequencer = project.MockSequencerFeed.deploy(0, 1, sender=owner)
         oracle = _deploy_oracle(project, owner, sequencer)
@@ -145,9 +155,11 @@ def deploy_engine(project, owner, lp, add_feed, list_token) -> Callable[..., Sys
             VAULT_PARAMS["reserve_factor"],
             sender=owner,
         )
+        registry = project.MarketRegistry.deploy(oracle, vault, quote, sender=owner)
         engine = project.MarginEngine.deploy(
             vault,
             oracle,
+            registry,
             quote,
             wad(quote_listing.cf),
             wad(quote_listing.lt),
@@ -156,9 +168,11 @@ def deploy_engine(project, owner, lp, add_feed, list_token) -> Callable[..., Sys
             sender=owner,
         )
         vault.set_engine(engine, sender=owner)
+        registry.set_engine(engine, sender=owner)
         system = System(
             engine=engine,
             vault=vault,
+            registry=registry,
             oracle=oracle,
             sequencer=sequencer,
             quote=quote,
@@ -171,6 +185,14 @@ def deploy_engine(project, owner, lp, add_feed, list_token) -> Callable[..., Sys
                 f"Mock {listing.symbol}", listing.symbol, listing.decimals, sender=owner
             )
             list_token(system, token, listing)
+        for perp in perps:
+            if perp.asset not in system.tokens:
+                continue  # a system with other collaterals lists only the markets it can price
+            receipt = registry.list_market(
+                system.tokens[perp.asset], perp.params(), sender=owner
+            )
+            system.markets[perp.symbol] = receipt.return_value
+            system.perps[perp.symbol] = perp
         if lp_seed:
             amount = lp_seed * 10**quote_listing.decimals
             quote.mint(lp, amount, sender=lp)
@@ -250,3 +272,36 @@ def advance(chain, system, owner) -> Callable[..., None]:
             feed.set_answer(feed.latestRoundData()[1], sender=owner)
 
     return _advance
+
+
+@pytest.fixture(scope="session")
+def set_price(system, owner) -> Callable[..., None]:
+    """Publish a new answer (decimal USD string) on the feed of collateral `symbol` ("WETH")."""
+
+    def _set(symbol: str, price: str, on: System | None = None) -> None:
+        s = on or system
+        s.feeds[symbol].set_answer(feed_answer(price), sender=owner)
+
+    return _set
+
+
+@pytest.fixture(scope="session")
+def trade(system) -> Callable[..., Any]:
+    """`modify_position` on `market` ("ETH") by `size` whole base tokens (decimal string,
+    signed) with no price limit (buys accept any fill, sells any fill > 0)."""
+
+    def _trade(
+        actor: Any,
+        account_id: int,
+        market: str,
+        size: str | int,
+        on: System | None = None,
+    ) -> Any:
+        s = on or system
+        delta = wad(size)
+        limit = MAX_UINT256 if delta > 0 else 0
+        return s.engine.modify_position(
+            account_id, s.markets[market], delta, limit, sender=actor
+        )
+
+    return _trade

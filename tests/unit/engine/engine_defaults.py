@@ -79,6 +79,95 @@ VAULT_PARAMS = {
 }
 
 
+@dataclass(frozen=True)
+class PerpListing:
+    """One perp market: the collateral symbol whose feed prices it, and its parameters
+    (decimal strings: ratios, USD, base units; the funding rate is per day)."""
+
+    symbol: str  # market name ("ETH")
+    asset: str  # symbol of the listed token whose oracle asset (and feed) prices it
+    initial: str
+    maintenance: str
+    trading_fee: str
+    liquidation_fee: str
+    spread: str
+    skew_impact_scale: str  # whole base tokens
+    funding_per_day: str  # max funding rate, ratio per day
+    skew_scale: str  # whole base tokens
+    min_notional: str  # USD
+    oi_cap: str  # USD
+    oi_share: str
+    enabled: bool = True
+
+    def params(self) -> tuple:
+        """The MarketParams tuple (IMarketRegistry field order)."""
+        return (
+            wad(self.initial),
+            wad(self.maintenance),
+            wad(self.trading_fee),
+            wad(self.liquidation_fee),
+            wad(self.spread),
+            wad(self.skew_impact_scale),
+            wad(self.funding_per_day) // 86_400,
+            wad(self.skew_scale),
+            wad(self.min_notional),
+            wad(self.oi_cap),
+            wad(self.oi_share),
+            self.enabled,
+        )
+
+
+# DESIGN.md perps: ETH and BTC at initial 10 %, maintenance 5 %, fee 0.05 %, spread 0.5 %,
+# liquidation fee 1 %; the volatile token at 33 % / 20 % with a 2 % spread and a small cap.
+PERPS = (
+    PerpListing(
+        "ETH",
+        "WETH",
+        "0.10",
+        "0.05",
+        "0.0005",
+        "0.01",
+        "0.005",
+        "1000000",
+        "0.1",
+        "10000",
+        "10",
+        "10000000",
+        "0.5",
+    ),
+    PerpListing(
+        "BTC",
+        "WBTC",
+        "0.10",
+        "0.05",
+        "0.0005",
+        "0.01",
+        "0.005",
+        "50000",
+        "0.1",
+        "500",
+        "10",
+        "10000000",
+        "0.5",
+    ),
+    PerpListing(
+        "MEME",
+        "MEME",
+        "0.33",
+        "0.20",
+        "0.001",
+        "0.02",
+        "0.02",
+        "100000000",
+        "0.1",
+        "1000000",
+        "10",
+        "10000",
+        "0.1",
+    ),
+)
+
+
 def feed_answer(price: str, decimals: int = FEED_DECIMALS) -> int:
     """A decimal USD price as a feed answer with `decimals` decimals (exact)."""
     value = Fraction(price) * 10**decimals

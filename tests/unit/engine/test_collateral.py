@@ -124,7 +124,8 @@ def test_deposit__bucket_one_non_quote_token_plus_quote(
         engine.deposit_collateral(bucket, system.tokens["WBTC"], 1, sender=trader)
     amount = fund(trader, "USDC", 100)
     engine.deposit_collateral(bucket, system.quote, amount, sender=trader)
-    assert engine.collaterals_of(bucket) == [system.tokens["WETH"], system.quote]
+    # The quote is listed first whenever it is held (it takes no slot).
+    assert engine.collaterals_of(bucket) == [system.quote, system.tokens["WETH"]]
     # Quote first, then one non-quote token, is the same rule.
     bucket2 = funded_account(trader, ISOLATED, USDC=10, WBTC=1)
     fund(trader, "WETH", 1)

@@ -53,6 +53,7 @@ def test_constructor__quote_bounds_checked(project, owner, system, chain):
     tx = project.MarginEngine.constructor.serialize_transaction(
         system.vault,
         system.oracle,
+        system.registry,
         system.quote,
         wad("0.97"),
         wad("0.97"),

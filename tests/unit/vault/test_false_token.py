@@ -11,7 +11,9 @@ def false_quote(project, owner):
     return project.MockFalseToken.deploy("False USD", "FUSD", 6, sender=owner)
 
 
-def test_deposit__token_returns_false__reverts_and_books_nothing(deploy_vault, false_quote, lp):
+def test_deposit__token_returns_false__reverts_and_books_nothing(
+    deploy_vault, false_quote, lp
+):
     vault = deploy_vault(false_quote)
     false_quote.mint(lp, 1_000 * 10**6, sender=lp)
     false_quote.approve(vault, MAX_UINT256, sender=lp)
@@ -23,7 +25,9 @@ def test_deposit__token_returns_false__reverts_and_books_nothing(deploy_vault, f
     assert false_quote.balanceOf(lp) == 1_000 * 10**6
 
 
-def test_withdraw__token_returns_false__reverts_and_keeps_shares(deploy_vault, false_quote, lp):
+def test_withdraw__token_returns_false__reverts_and_keeps_shares(
+    deploy_vault, false_quote, lp
+):
     vault = deploy_vault(false_quote)
     false_quote.mint(lp, 1_000 * 10**6, sender=lp)
     false_quote.approve(vault, MAX_UINT256, sender=lp)

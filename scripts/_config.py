@@ -25,10 +25,10 @@ from pydantic import (
     model_validator,
 )
 
+from scripts._constants import WAD
+
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = ROOT / "config"
-WAD = 10**18
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 # Mirrors of the on-chain bounds (contracts/OracleAdapter.vy), so a config that the adapter
 # would reject fails here, before the first transaction.

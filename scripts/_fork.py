@@ -547,11 +547,14 @@ def fork_checks(
     from ape import chain, project
 
     from scripts._config import to_wad
-    from scripts._ui import STATUS_NAMES, status_name
+    from scripts._constants import PriceStatus
+    from scripts._ui import status_name
 
     ok, down, grace, stale = (
-        next(k for k, v in STATUS_NAMES.items() if v == n)
-        for n in ("OK", "SEQUENCER_DOWN", "GRACE", "STALE")
+        int(PriceStatus.OK),
+        int(PriceStatus.SEQUENCER_DOWN),
+        int(PriceStatus.GRACE),
+        int(PriceStatus.STALE),
     )
     oracle = dep.contracts["OracleAdapter"]
     rows: list[tuple[str, str, str]] = []

@@ -9,23 +9,17 @@ from decimal import Decimal
 from rich.console import Console
 from rich.table import Table
 
+from scripts._constants import WAD, PriceStatus
+
 # Tables are wide: use 120 columns when the output is not a terminal (CI logs, pipes).
 console = Console(width=None if sys.stdout.isatty() else 120)
-WAD = 10**18
-
-# IOracleAdapter.PriceStatus flag bits (see interfaces/IOracleAdapter.vyi)
-STATUS_NAMES = {
-    1: "OK",
-    2: "OUT_OF_BAND",
-    4: "STALE",
-    8: "INVALID",
-    16: "SEQUENCER_DOWN",
-    32: "GRACE",
-}
 
 
 def status_name(value: int) -> str:
-    return STATUS_NAMES.get(int(value), f"UNKNOWN({value})")
+    try:
+        return PriceStatus(int(value)).name or f"UNKNOWN({value})"
+    except ValueError:
+        return f"UNKNOWN({value})"
 
 
 def wad(value: int, places: int = 4) -> str:

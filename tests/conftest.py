@@ -32,7 +32,6 @@ for _folder in sorted(
         sys.path.insert(0, str(_folder))
 GAS_SNAPSHOT = ROOT / "gas_reports" / "gas_snapshot.json"
 
-WAD = 10**18
 # A fixed origin for pinned block timestamps (2033-05-18, after any real clock): gas scenarios that
 # accrue interest or funding run at GAS_T0 + offset so the snapshot is deterministic.
 GAS_T0 = 2_000_000_000

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from scripts import _config, _deploy
-
-MAX_UINT256 = 2**256 - 1
+from scripts._constants import MAX_UINT256
 
 
 @pytest.fixture(scope="module")

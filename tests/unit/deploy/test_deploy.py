@@ -123,7 +123,9 @@ def test_record_holds_chain_block_addresses_hash_and_commit(
         *record["tokens"].values(),
         *record["feeds"].values(),
     ]
-    assert len(set(addresses)) == len(addresses) == 4 + 1 + 4 + 4  # contracts, sequencer, tokens, feeds
+    assert (
+        len(set(addresses)) == len(addresses) == 4 + 1 + 4 + 4
+    )  # contracts, sequencer, tokens, feeds
     for address in addresses:
         assert len(chain.provider.get_code(address)) > 0, address
     assert sorted(record["mocks"]) == sorted(

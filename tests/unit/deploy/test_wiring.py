@@ -10,8 +10,8 @@ import pytest
 from deploy_helpers import config_dict, set_path
 
 from scripts._config import config_path, load, to_units, to_wad
+from scripts._constants import WAD
 
-WAD = 10**18
 LOCAL = config_dict("local")
 CONFIG, _ = load(config_path("local"))
 

@@ -7,12 +7,9 @@ every contract constant a test needs is read from the deployed engine instead.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntFlag
 from fractions import Fraction
+from scripts._constants import WAD
 
-WAD = 10**18
-MAX_UINT256 = 2**256 - 1
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 SECONDS_PER_YEAR = 365 * 86_400
 
 ISOLATED = 1  # open_account modes (the tests also check them against MODE_ISOLATED / MODE_CROSS)
@@ -23,17 +20,6 @@ HEARTBEAT = 86_400  # seconds: long enough that no test goes stale by accident
 DEVIATION = 5 * 10**15  # 0.5 %, WAD ratio
 GRACE_PERIOD = 3_600  # DESIGN default, seconds
 LP_SEED_UNITS = 1_000_000  # whole quote units the LP deposits into the vault
-
-
-class Status(IntFlag):
-    """IOracleAdapter.PriceStatus as the ABI encodes it (one bit per member)."""
-
-    OK = 1
-    OUT_OF_BAND = 2
-    STALE = 4
-    INVALID = 8
-    SEQUENCER_DOWN = 16
-    GRACE = 32
 
 
 def wad(x: str | int | Fraction) -> int:

@@ -18,9 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
-
-WAD = 10**18
-MAX_UINT256 = 2**256 - 1
+from scripts._constants import WAD, MAX_UINT256
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntFlag
 from typing import Any
 
 import ape
+from scripts._constants import WAD, PriceStatus as Status
 
-WAD = 10**18
 ETH_USD_8 = 3_000 * 10**8  # 3,000 USD with 8 decimals (a Chainlink USD feed)
 HEARTBEAT = 3_600  # seconds
 DEVIATION = 5 * 10**15  # 0.5 %, WAD ratio
@@ -16,17 +15,6 @@ MIN_PRICE = 100 * WAD  # 100 USD
 MAX_PRICE = 100_000 * WAD  # 100,000 USD
 SEQ_UP = 0  # Chainlink uptime feed answers
 SEQ_DOWN = 1
-
-
-class Status(IntFlag):
-    """IOracleAdapter.PriceStatus as the ABI encodes it (a Vyper flag: one bit per member)."""
-
-    OK = 1
-    OUT_OF_BAND = 2
-    STALE = 4
-    INVALID = 8
-    SEQUENCER_DOWN = 16
-    GRACE = 32
 
 
 # The mocks (MockAggregator, MockSequencerFeed) keep their whole state in their first slots

@@ -15,11 +15,9 @@ from typing import Any
 
 from hypothesis import HealthCheck
 from hypothesis import strategies as st
+from scripts._constants import WAD
 
-WAD = 10**18
 SECONDS_PER_YEAR = 365 * 86_400
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
-MAX_UINT256 = 2**256 - 1
 
 
 def per_second(annual: Fraction) -> int:

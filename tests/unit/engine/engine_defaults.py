@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from scripts._constants import WAD
+from scripts._constants import MAX_UINT256, WAD, ZERO_ADDRESS  # noqa: F401 (re-exported to the tests)
+from scripts._constants import PriceStatus as Status  # noqa: F401 (re-exported to the tests)
 
 SECONDS_PER_YEAR = 365 * 86_400
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
-from scripts._constants import WAD, MAX_UINT256
+from scripts._constants import MAX_UINT256, WAD  # noqa: F401 (re-exported to the tests)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import ape
-from scripts._constants import WAD, PriceStatus as Status
+from scripts._constants import WAD  # noqa: F401 (re-exported to the tests)
+from scripts._constants import PriceStatus as Status  # noqa: F401 (re-exported to the tests)
 
 ETH_USD_8 = 3_000 * 10**8  # 3,000 USD with 8 decimals (a Chainlink USD feed)
 HEARTBEAT = 3_600  # seconds

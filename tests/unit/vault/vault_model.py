@@ -15,7 +15,7 @@ from typing import Any
 
 from hypothesis import HealthCheck
 from hypothesis import strategies as st
-from scripts._constants import WAD
+from scripts._constants import MAX_UINT256, WAD, ZERO_ADDRESS  # noqa: F401 (re-exported to the tests)
 
 SECONDS_PER_YEAR = 365 * 86_400
 

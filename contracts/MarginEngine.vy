@@ -102,13 +102,13 @@ VAULT: immutable(IVault)
 ORACLE: immutable(IOracleAdapter)
 # @dev The perp market book: market parameters, funding, side aggregates, trade arithmetic.
 REGISTRY: immutable(IMarketRegistry)
-# @dev 10**quote decimals, the bound unit of `min_debt`.
-QUOTE_UNIT: immutable(uint256)
 
 
 # ---- storage --------------------------------------------------------------------------
 # @dev Smallest debt an account may keep after a borrow or a partial repay (quote units).
 min_debt: public(uint256)
+# @dev 10**quote decimals (storage, not immutable: EIP-170 counts immutables as code).
+_quote_unit: uint256
 
 
 # ---- constructor ----------------------------------------------------------------------
@@ -149,7 +149,7 @@ def __init__(
         quote, quote_collateral_factor, quote_liquidation_threshold, quote_liquidation_bonus, quote_supply_cap, True
     )
     unit: uint256 = 10 ** collateral._configs[quote].decimals
-    QUOTE_UNIT = unit
+    self._quote_unit = unit
     self.min_debt = c.DEFAULT_MIN_DEBT_UNITS * unit
     log IMarginEngine.MinDebtSet(min_debt=c.DEFAULT_MIN_DEBT_UNITS * unit)
 
@@ -195,12 +195,7 @@ def deposit_collateral(account_id: uint256, token: address, amount: uint256):
     if collateral._balances[account_id][token] == 0:
         accounts._check_controller(account_id)
         collateral._check_slot(account_id, token, accounts._mode_of(account_id))
-    received: uint256 = transfers._pull(token, msg.sender, amount)
-    balance: uint256 = collateral._credit(account_id, token, received)
-    collateral._add_total(token, received)
-    log IMarginEngine.CollateralDeposited(
-        account_id=account_id, token=token, payer=msg.sender, amount=received, balance=balance
-    )
+    self._deposit(account_id, token, amount)
 
 
 @external
@@ -220,14 +215,11 @@ def withdraw_collateral(account_id: uint256, token: address, amount: uint256, re
     accounts._check_controller(account_id)
     checks._check_amount(amount)
     checks._check_address(receiver)
-    self._collect_claim(account_id)
-    active: bool = accounts._is_active(account_id)
-    if active:
-        roles._check_not_paused()
+    active: bool = self._begin_out(account_id)
     balance: uint256 = collateral._debit(account_id, token, amount)
     collateral._sub_total(token, amount)
     if active:
-        health._check_initial(account_id, ORACLE, REGISTRY, staticcall VAULT.debt_index())
+        self._check_initial(account_id)
     transfers._push(token, receiver, amount)
     log IMarginEngine.CollateralWithdrawn(
         account_id=account_id, token=token, receiver=receiver, amount=amount, balance=balance
@@ -251,15 +243,12 @@ def transfer_collateral(from_id: uint256, to_id: uint256, token: address, amount
     checks._require(accounts._check_exists(to_id) == owner, "engine: different owners")
     checks._require(from_id != to_id, "engine: same account")
     checks._check_amount(amount)
-    self._collect_claim(from_id)
-    active: bool = accounts._is_active(from_id)
-    if active:
-        roles._check_not_paused()
+    active: bool = self._begin_out(from_id)
     from_balance: uint256 = collateral._debit(from_id, token, amount)
     collateral._check_slot(to_id, token, accounts._mode_of(to_id))
     to_balance: uint256 = collateral._credit(to_id, token, amount)
     if active:
-        health._check_initial(from_id, ORACLE, REGISTRY, staticcall VAULT.debt_index())
+        self._check_initial(from_id)
     log IMarginEngine.CollateralTransferred(
         from_id=from_id, to_id=to_id, token=token, amount=amount, from_balance=from_balance, to_balance=to_balance
     )
@@ -398,19 +387,162 @@ def open_isolated(
     @param acceptable_price See `modify_position` (USD WAD).
     @return The new 32-byte bucket id.
     """
-    checks._require(msg.sender == owner or accounts._operators[owner][msg.sender], "engine: not owner or operator")
+    accounts._check_acts_for(owner)
     checks._check_amount(collateral_amount)
     collateral._check_depositable(collateral_token)
     account_id: uint256 = accounts._open(owner, c.MODE_ISOLATED)
     # A new bucket holds nothing: any one token may join it.
-    received: uint256 = transfers._pull(collateral_token, msg.sender, collateral_amount)
-    balance: uint256 = collateral._credit(account_id, collateral_token, received)
-    collateral._add_total(collateral_token, received)
-    log IMarginEngine.CollateralDeposited(
-        account_id=account_id, token=collateral_token, payer=msg.sender, amount=received, balance=balance
-    )
+    self._deposit(account_id, collateral_token, collateral_amount)
     self._modify(account_id, market_id, size_delta, acceptable_price)
     return account_id
+
+
+# ---- external: liquidation ------------------------------------------------------------
+@external
+def liquidate(
+    account_id: uint256, repay_amount: uint256, seize_token: address, min_seize: uint256, receiver: address
+) -> (uint256, uint256, uint256):
+    """
+    @notice Liquidate an account (DESIGN.md, Liquidation). Permissionless, never paused.
+            1. Accrue interest and funding; revert unless the account is liquidatable.
+            2. Close its positions at the oracle price, worst PnL first (a bucket: its
+               one; a cross account: until equity_maint >= 1.05 × maint_req); the
+               liquidator earns the liquidation fee on closed notional (`fee`), paid from
+               the account's quote collateral, else lent by the vault as the account's debt.
+            3. Only if still liquidatable, with debt and collateral and `repay_amount` > 0:
+               the caller repays up to the close factor of the debt (50 %; all of it for a
+               bucket, below health max(0.95, (1 + bonus) × LT), or when the rest would be
+               below the minimum debt) and `receiver` gets `seize_token` worth the repay ×
+               (1 + bonus), capped at the balance (the repay shrinks to match); a rest below
+               the minimum debt shrinks the repay instead. `seize_token` = empty sweeps
+               every token (each at its bonus, the quote first) of an account with no
+               positions whose collateral is worth no more than its debt.
+            4. With no collateral left, the remaining debt is written off (reserve, then LPs).
+    @dev Prices: any fresh answer > 0 (out of band too); otherwise the adapter's reason.
+         While the sequencer is down nothing is liquidated; in its grace period only
+         accounts below health 0.95. Each oracle is read once per call. The registry logs
+         each closed position (`PositionLiquidated`).
+    @param account_id The 32-byte account id.
+    @param repay_amount The most quote the caller repays in step 3 (a cap; 0 = none).
+    @param seize_token The 20-byte token to seize (empty = sweep).
+    @param min_seize The least the receiver must get when step 3 runs (token units; for a
+           sweep, the seized value in quote units at the oracle prices).
+    @param receiver The 20-byte receiver of the fee and the seized collateral.
+    @return (repaid quote, seized amount, fee in quote units).
+    """
+    accounts._check_exists(account_id)
+    checks._check_address(receiver)
+    self._collect_claim(account_id)
+    index: uint256 = extcall VAULT.accrue()
+    snap: health.Snapshot = health._read(account_id, ORACLE, REGISTRY, health.NEED_PRICE, True)
+    h: IMarginEngine.Health = health._value(account_id, snap, REGISTRY, index)
+    checks._require(h.liquidatable, "engine: not liquidatable")
+    if snap.status & c.STATUS_GRACE != 0:
+        checks._require(h.health_factor < c.GRACE_HEALTH_FLOOR, "engine: grace period above floor")
+    health_before: uint256 = h.health_factor
+    quote: address = collateral.QUOTE
+    quote_price: uint256 = snap.prices[0]
+    bucket: bool = accounts._mode_of(account_id) == c.MODE_ISOLATED
+
+    # 2. Close positions: the registry plans, books and logs each close; the engine clears
+    #    them and settles the sum with the vault.
+    fee: uint256 = 0
+    if len(snap.positions) != 0:
+        closed: uint256 = 0
+        realised: int256 = 0
+        trading_fee: uint256 = 0
+        closed, realised, trading_fee, fee = extcall REGISTRY.liquidate_positions(
+            account_id, snap.positions, snap.market_prices, h.equity_maint, h.maint_req, collateral._configs[quote].liquidation_threshold, bucket
+        )
+        for position: IMarginEngine.Position in snap.positions:
+            if (closed >> position.market_id) & 1 == 1:
+                positions._set(account_id, position.market_id, 0, 0)
+        accounts._set_markets(account_id, accounts._markets_of(account_id) & ~closed)
+        # The liquidation fee is part of the account's loss; the vault then pays it on.
+        self._settle(account_id, realised - convert(fee, int256), trading_fee, quote_price)
+        fee = extcall VAULT.pay_fee(fee * self._quote_unit // quote_price, receiver)
+        h = health._value(account_id, snap, REGISTRY, index)
+
+    # 3. Repay and seize, if still liquidatable: the registry's `seize_plan` gives the
+    #    amounts for one token, or for every token in a sweep; the engine moves them.
+    repaid: uint256 = 0
+    seized: uint256 = 0
+    shares: uint256 = accounts.debt_shares[account_id]
+    if h.liquidatable and repay_amount != 0 and shares != 0 and self._holds_collateral(account_id):
+        debt: uint256 = w._ceil_div(shares * index, c.WAD)
+        # max_value = sweep; past the list = not held (the plan reverts).
+        target: uint256 = max_value(uint256)
+        if seize_token != empty(address):
+            target = c.MAX_TOKENS
+        tokens: DynArray[address, c.MAX_TOKENS] = [quote]
+        seizable: DynArray[IMarketRegistry.Seizable, c.MAX_TOKENS] = []
+        for i: uint256 in range(len(snap.tokens) + 1, bound=c.MAX_TOKENS):
+            token: address = quote
+            if i != 0:
+                token = snap.tokens[i - 1]
+                tokens.append(token)
+            balance: uint256 = collateral._balances[account_id][token]
+            if token == seize_token and balance != 0:
+                target = i
+            seizable.append(
+                IMarketRegistry.Seizable(
+                    balance=balance,
+                    price=snap.prices[snap.first_token + i - 1],
+                    decimals=collateral._configs[token].decimals,
+                    bonus=collateral._configs[token].liquidation_bonus,
+                    lt=collateral._configs[token].liquidation_threshold,
+                )
+            )
+        amounts: DynArray[uint256, c.MAX_TOKENS] = []
+        repaid, seized, amounts = staticcall REGISTRY.seize_plan(
+            IMarketRegistry.SeizeTerms(
+                debt=debt,
+                cap=repay_amount,
+                bucket=bucket,
+                health_factor=h.health_factor,
+                min_debt=self.min_debt,
+                quote_price=quote_price,
+                quote_unit=self._quote_unit,
+                target=target,
+                positions_open=h.maint_req != 0,
+            ),
+            seizable,
+        )
+        for i: uint256 in range(len(amounts), bound=c.MAX_TOKENS):
+            amount: uint256 = amounts[i]
+            if amount != 0:
+                token: address = tokens[i]
+                collateral._debit(account_id, token, amount)
+                collateral._sub_total(token, amount)
+                transfers._push(token, receiver, amount)
+                log IMarginEngine.CollateralSeized(account_id=account_id, token=token, receiver=receiver, amount=amount)
+        if repaid != 0:
+            burnt: uint256 = shares
+            if repaid < debt:
+                burnt = repaid * c.WAD // index  # rounds down: the vault's favour
+            shares -= burnt
+            accounts.debt_shares[account_id] = shares
+            transfers._pay_from(quote, msg.sender, VAULT.address, repaid)
+            extcall VAULT.take_repayment(repaid, burnt)
+        checks._require(seized >= min_seize, "engine: seized below minimum")
+
+    # 4. Write off what no collateral backs.
+    if shares != 0 and not self._holds_collateral(account_id):
+        written: uint256 = extcall VAULT.write_off(shares)
+        accounts.debt_shares[account_id] = 0
+        log IMarginEngine.BadDebtWrittenOff(account_id=account_id, debt_shares=shares, assets=written)
+    accounts._sync_active(account_id)
+    log IMarginEngine.Liquidated(
+        account_id=account_id,
+        liquidator=msg.sender,
+        seize_token=seize_token,
+        receiver=receiver,
+        repaid=repaid,
+        seized=seized,
+        fee=fee,
+        health_before=health_before,
+    )
+    return repaid, seized, fee
 
 
 # ---- external: configuration (owner) --------------------------------------------------
@@ -472,7 +604,7 @@ def set_min_debt(min_debt: uint256):
     @param min_debt Quote units, from 1 to 1,000,000 whole quote units.
     """
     roles._check_owner()
-    checks._require(min_debt != 0 and min_debt <= c.MAX_MIN_DEBT_UNITS * QUOTE_UNIT, "engine: min debt out of range")
+    checks._require(min_debt != 0 and min_debt <= c.MAX_MIN_DEBT_UNITS * self._quote_unit, "engine: min debt out of range")
     self.min_debt = min_debt
     log IMarginEngine.MinDebtSet(min_debt=min_debt)
 
@@ -481,6 +613,7 @@ def set_min_debt(min_debt: uint256):
 # ---- external: views ------------------------------------------------------------------
 @view
 @external
+@reentrant
 def owner_of(account_id: uint256) -> address:
     """
     @notice The owner of an account.
@@ -492,6 +625,7 @@ def owner_of(account_id: uint256) -> address:
 
 @view
 @external
+@reentrant
 def mode_of(account_id: uint256) -> uint256:
     """
     @notice The mode of an account.
@@ -503,6 +637,7 @@ def mode_of(account_id: uint256) -> uint256:
 
 @view
 @external
+@reentrant
 def is_operator(owner: address, operator: address) -> bool:
     """
     @notice Whether `operator` may act for every account of `owner`.
@@ -515,6 +650,7 @@ def is_operator(owner: address, operator: address) -> bool:
 
 @view
 @external
+@reentrant
 def account_count() -> uint256:
     """
     @notice Accounts ever opened.
@@ -525,6 +661,7 @@ def account_count() -> uint256:
 
 @view
 @external
+@reentrant
 def account_count_of(owner: address) -> uint256:
     """
     @notice Accounts `owner` has opened.
@@ -536,6 +673,7 @@ def account_count_of(owner: address) -> uint256:
 
 @view
 @external
+@reentrant
 def accounts_of(owner: address, start: uint256, count: uint256) -> DynArray[uint256, c.MAX_PAGE]:
     """
     @notice The ids `owner` opened, in order, from index `start`. Never reverts.
@@ -571,18 +709,6 @@ def active_at(index: uint256) -> uint256:
 
 @view
 @external
-def active_accounts(start: uint256, count: uint256) -> DynArray[uint256, c.MAX_PAGE]:
-    """
-    @notice Active ids from position `start`. Never reverts.
-    @param start The 32-byte position of the first id.
-    @param count The 32-byte number of ids wanted (at most 100 are returned).
-    @return Up to min(count, 100) ids; empty past the end.
-    """
-    return accounts._active_page(start, count)
-
-
-@view
-@external
 def is_active(account_id: uint256) -> bool:
     """
     @notice Whether the account has debt or an open position.
@@ -594,6 +720,7 @@ def is_active(account_id: uint256) -> bool:
 
 @view
 @external
+@reentrant
 def collateral_config(token: address) -> IMarginEngine.CollateralConfig:
     """
     @notice The listing of `token`.
@@ -605,6 +732,7 @@ def collateral_config(token: address) -> IMarginEngine.CollateralConfig:
 
 @view
 @external
+@reentrant
 def listed_collaterals() -> DynArray[address, c.MAX_LISTED]:
     """
     @notice Every token ever listed, in listing order (the quote first).
@@ -688,6 +816,7 @@ def claim_of(account_id: uint256) -> uint256:
 
 @view
 @external
+@reentrant
 def markets() -> DynArray[uint256, c.MAX_MARKETS]:
     """
     @notice Every perp market id, in listing order (the MarketRegistry's `markets()`).
@@ -719,15 +848,7 @@ def positions_of(account_id: uint256) -> DynArray[IMarginEngine.Position, c.MAX_
     @param account_id The 32-byte account id.
     @return Up to MAX_POSITIONS positions.
     """
-    out: DynArray[IMarginEngine.Position, c.MAX_POSITIONS] = []
-    held: uint256 = accounts._markets_of(account_id)
-    for m: uint256 in range(1, c.MAX_MARKETS + 1):
-        if (held >> m) & 1 == 1:
-            size: int256 = 0
-            basis: int256 = 0
-            size, basis = positions._get(account_id, m)
-            out.append(IMarginEngine.Position(market_id=m, size=size, basis=basis))
-    return out
+    return health._positions(account_id)
 
 
 @view
@@ -792,6 +913,7 @@ def vault_marks() -> (int256, uint256, uint256, bool):
 
 @view
 @external
+@reentrant
 def vault() -> address:
     """
     @notice The vault this engine borrows from.
@@ -802,6 +924,7 @@ def vault() -> address:
 
 @view
 @external
+@reentrant
 def oracle() -> address:
     """
     @notice The oracle adapter this engine prices with.
@@ -812,6 +935,7 @@ def oracle() -> address:
 
 @view
 @external
+@reentrant
 def registry() -> address:
     """
     @notice The MarketRegistry holding this engine's perp markets.
@@ -822,6 +946,7 @@ def registry() -> address:
 
 @view
 @external
+@reentrant
 def quote() -> address:
     """
     @notice The quote token (the vault's asset).
@@ -905,7 +1030,7 @@ def _modify(account_id: uint256, market_id: uint256, size_delta: int256, accepta
     self._settle(account_id, t.realised, t.fee, t.quote_price)
     accounts._sync_active(account_id)
     if adding:
-        health._check_initial(account_id, ORACLE, REGISTRY, staticcall VAULT.debt_index())
+        self._check_initial(account_id)
     log IMarginEngine.PositionModified(
         account_id=account_id,
         market_id=market_id,
@@ -936,10 +1061,10 @@ def _settle(account_id: uint256, realised: int256, fee: uint256, quote_price: ui
     """
     amount: int256 = 0
     if realised >= 0:
-        amount = convert(convert(realised, uint256) * QUOTE_UNIT // quote_price, int256)
+        amount = convert(convert(realised, uint256) * self._quote_unit // quote_price, int256)
     else:
-        amount = -convert(w._ceil_div(convert(-realised, uint256) * QUOTE_UNIT, quote_price), int256)
-    fee_q: uint256 = w._ceil_div(fee * QUOTE_UNIT, quote_price)
+        amount = -convert(w._ceil_div(convert(-realised, uint256) * self._quote_unit, quote_price), int256)
+    fee_q: uint256 = w._ceil_div(fee * self._quote_unit, quote_price)
     amount -= convert(fee_q, int256)
     quote: address = collateral.QUOTE
     shares: uint256 = accounts.debt_shares[account_id]
@@ -992,6 +1117,52 @@ def _settle(account_id: uint256, realised: int256, fee: uint256, quote_price: ui
         paid=paid,
         claimed=claimed,
     )
+
+
+@internal
+def _begin_out(account_id: uint256) -> bool:
+    """
+    @dev Before collateral leaves an account: its claim is collected; out of an account
+         with debt or positions this is risk-adding (not while paused, checked after).
+    @return Whether the account is active (the caller then runs `_check_initial`).
+    """
+    self._collect_claim(account_id)
+    active: bool = accounts._is_active(account_id)
+    if active:
+        roles._check_not_paused()
+    return active
+
+
+@internal
+@view
+def _check_initial(account_id: uint256):
+    """
+    @dev The check after a risk-adding action, at the vault's current debt index.
+    """
+    health._check_initial(account_id, ORACLE, REGISTRY, staticcall VAULT.debt_index())
+
+
+@internal
+def _deposit(account_id: uint256, token: address, amount: uint256):
+    """
+    @dev Pulls `amount` of `token` from the caller and credits the account with what
+         arrived (fee-on-transfer safe), within the supply cap. The caller checked the slot.
+    """
+    received: uint256 = transfers._pull(token, msg.sender, amount)
+    balance: uint256 = collateral._credit(account_id, token, received)
+    collateral._add_total(token, received)
+    log IMarginEngine.CollateralDeposited(
+        account_id=account_id, token=token, payer=msg.sender, amount=received, balance=balance
+    )
+
+
+@internal
+@view
+def _holds_collateral(account_id: uint256) -> bool:
+    """
+    @dev Whether the account holds any collateral (a token, quote, or a claim on the vault).
+    """
+    return len(collateral._tokens[account_id]) != 0 or collateral._balances[account_id][collateral.QUOTE] + collateral._claims[account_id] != 0
 
 
 @internal

@@ -35,6 +35,8 @@ from .modules import checks
 # @dev Stateless (the one revert site); no initialization.
 from .modules import wad_math as w
 # @dev Stateless (rounding divisions, 128-bit fields); no initialization.
+from .modules import liquidation as liq
+# @dev Stateless (the repay-and-seize arithmetic of a liquidation); no initialization.
 from .modules import markets as book
 # @dev Parameters, funding, aggregates and trade arithmetic live in the module (imported
 #      as `book`: `markets()` is a public view).
@@ -245,6 +247,57 @@ def trade(
     )
 
 
+@external
+def liquidate_positions(
+    account_id: uint256,
+    positions: DynArray[IMarginEngine.Position, c.MAX_POSITIONS],
+    prices: DynArray[uint256, c.MAX_POSITIONS],
+    equity_maint: int256,
+    maint_req: uint256,
+    quote_lt: uint256,
+    close_all: bool,
+) -> (uint256, int256, uint256, uint256):
+    """
+    @notice Close an account's positions for its liquidation (DESIGN.md, Liquidation step
+            2) at the oracle prices the engine read, in the order and number `plan_closes`
+            gives, and book each close like a trade filled at the oracle price (funding
+            accrues first; no spread, no acceptable price, no min notional).
+    @dev Engine only. The trading fee is charged as on any close; the liquidation fee is
+         the liquidator's. The other arguments are those of `plan_closes`.
+    @param account_id The engine's account (for the event).
+    @return The closed markets (bit i = market i), and over the closes: the realised PnL
+            incl. funding, the trading fees and the liquidation fees (USD WAD).
+    """
+    checks._require(msg.sender == self.engine, "registry: caller is not the engine")
+    closed: uint256 = 0
+    realised: int256 = 0
+    trading_fees: uint256 = 0
+    liquidation_fees: uint256 = 0
+    plan: DynArray[IMarketRegistry.Close, c.MAX_POSITIONS] = self._plan(positions, prices, equity_maint, maint_req, quote_lt, close_all)
+    for close: IMarketRegistry.Close in plan:
+        m: uint256 = close.market_id
+        index_long: int256 = 0
+        index_short: int256 = 0
+        index_long, index_short = book._accrue(m, close.price)
+        t: book.Trade = book._apply(close.size, close.basis, -close.size, close.price, index_long, index_short)
+        book._book(m, close.size > 0, t, close.size < 0)
+        book._remark(m, close.price)
+        closed |= 1 << m
+        realised += t.realised
+        trading_fees += close.trading_fee
+        liquidation_fees += close.liquidation_fee
+        log IMarketRegistry.PositionLiquidated(
+            account_id=account_id,
+            market_id=m,
+            size=close.size,
+            price=close.price,
+            realised_pnl=t.realised,
+            trading_fee=close.trading_fee,
+            liquidation_fee=close.liquidation_fee,
+        )
+    return closed, realised, trading_fees, liquidation_fees
+
+
 # ---- external: views ------------------------------------------------------------------
 @view
 @external
@@ -294,6 +347,97 @@ def figures(
             )
         )
     return out
+
+
+@view
+@external
+def seize_plan(
+    terms: IMarketRegistry.SeizeTerms, tokens: DynArray[IMarketRegistry.Seizable, c.MAX_TOKENS]
+) -> (uint256, uint256, DynArray[uint256, c.MAX_TOKENS]):
+    """
+    @notice The repay and seize of a liquidation's step 3 for each of an account's tokens
+            (DESIGN.md, Liquidation): the MarginEngine executes exactly this, the Lens
+            quotes it. One token (`terms.target`) or, for a sweep, every token in order.
+    @dev Per token (module `liquidation`): a full close for a bucket, below health
+         max(0.95, (1 + bonus) × LT), or when half the debt would leave less than the
+         minimum; otherwise at most CLOSE_FACTOR of the debt; the seize is worth the
+         repay × (1 + bonus), capped at the balance (the repay shrinks to match); a rest
+         below the minimum debt while collateral remains shrinks the repay. A sweep needs
+         no open position and collateral worth no more than the debt (at the oracle
+         prices, unweighted), takes every token in full as far as `cap` pays, and ignores
+         the dust rule (the rest is written off).
+    @param terms The account's debt and health, the liquidator's cap, the quote's price.
+    @param tokens The account's collateral: the quote first, then its other tokens.
+    @return The repay (quote units), the seized amount (token units of the target; for a
+            sweep, the seized value in quote units at the oracle prices, rounded down), and
+            the amount seized of each token, in order.
+    """
+    sweep: bool = terms.target == max_value(uint256)
+    checks._require(not (sweep and terms.positions_open), "liquidation: sweep with open positions")
+    checks._require(sweep or terms.target < len(tokens), "liquidation: seize token not held")
+    held: uint256 = 0
+    for t: IMarketRegistry.Seizable in tokens:
+        if t.balance != 0:
+            held += 1
+    amounts: DynArray[uint256, c.MAX_TOKENS] = []
+    repaid: uint256 = 0
+    seized: uint256 = 0
+    value: uint256 = 0
+    for i: uint256 in range(len(tokens), bound=c.MAX_TOKENS):
+        t: IMarketRegistry.Seizable = tokens[i]
+        r: uint256 = 0
+        amount: uint256 = 0
+        if t.balance != 0 and (sweep or i == terms.target):
+            p: liq.Pricing = liq.Pricing(
+                quote_price=terms.quote_price, quote_unit=terms.quote_unit, token_price=t.price, token_unit=10**t.decimals, bonus=t.bonus
+            )
+            full: bool = sweep or liq._full_close(terms.bucket, terms.health_factor, t.bonus, t.lt, terms.debt, terms.min_debt)
+            r, amount = liq._amounts(
+                terms.debt - repaid, terms.cap - repaid, full, terms.min_debt, t.balance, held > 1 and not sweep, p
+            )
+            value += t.balance * t.price // p.token_unit
+            repaid += r
+            if sweep:
+                seized += amount * t.price // p.token_unit * terms.quote_unit // terms.quote_price
+            else:
+                seized = amount
+        amounts.append(amount)
+    if sweep:
+        checks._require(
+            value <= w._ceil_div(terms.debt * terms.quote_price, terms.quote_unit), "liquidation: sweep above debt"
+        )
+    return repaid, seized, amounts
+
+
+@view
+@external
+def plan_closes(
+    positions: DynArray[IMarginEngine.Position, c.MAX_POSITIONS],
+    prices: DynArray[uint256, c.MAX_POSITIONS],
+    equity_maint: int256,
+    maint_req: uint256,
+    quote_lt: uint256,
+    close_all: bool,
+) -> DynArray[IMarketRegistry.Close, c.MAX_POSITIONS]:
+    """
+    @notice Which of a liquidatable account's positions its liquidation closes, and what
+            each close realises and costs, at `prices` (the Lens quotes with this; the
+            engine's `liquidate_positions` executes exactly this plan).
+    @dev Most negative PnL incl. funding first, ties by market id (`positions` come in id
+         order). With `close_all` (a bucket) every position closes; otherwise closing stops
+         once the projected equity_maint >= LIQ_BUFFER × the remaining maint_req. The
+         projection, per close: equity −= trading fee + liquidation fee + (1 − quote LT) ×
+         the realised profit net of fees (profit becomes quote collateral, weighted at its
+         LT; a loss only moves from PnL to collateral or debt), maint_req −= its requirement.
+    @param positions The account's positions, in market id order.
+    @param prices The oracle price of each position's market (> 0), USD WAD.
+    @param equity_maint The account's equity_maint at these prices, USD WAD.
+    @param maint_req The account's maint_req at these prices, USD WAD.
+    @param quote_lt The quote's liquidation threshold, WAD.
+    @param close_all True for a bucket: close everything.
+    @return The closes, in closing order (size and basis as before the close).
+    """
+    return self._plan(positions, prices, equity_maint, maint_req, quote_lt, close_all)
 
 
 @view
@@ -429,6 +573,64 @@ def _usable(info: IOracleAdapter.PriceInfo, asset: address, strict: bool) -> uin
         price: uint256 = staticcall ORACLE.price(asset)
         raise  # unreachable: the status is not OK, so `price` reverts
     return info.price
+
+
+@internal
+@view
+def _plan(
+    positions: DynArray[IMarginEngine.Position, c.MAX_POSITIONS],
+    prices: DynArray[uint256, c.MAX_POSITIONS],
+    equity_maint: int256,
+    maint_req: uint256,
+    quote_lt: uint256,
+    close_all: bool,
+) -> DynArray[IMarketRegistry.Close, c.MAX_POSITIONS]:
+    """
+    @dev See `plan_closes`. Fees round up (against the account).
+    """
+    n: uint256 = len(positions)
+    pnls: DynArray[int256, c.MAX_POSITIONS] = []
+    for i: uint256 in range(n, bound=c.MAX_POSITIONS):
+        index_long: int256 = 0
+        index_short: int256 = 0
+        index_long, index_short = book._indices_now(positions[i].market_id, prices[i])
+        pnls.append(book._pnl(positions[i].size, positions[i].basis, prices[i], index_long, index_short))
+    out: DynArray[IMarketRegistry.Close, c.MAX_POSITIONS] = []
+    equity: int256 = equity_maint
+    required: uint256 = maint_req
+    done: uint256 = 0  # bit i = position i planned
+    for _: uint256 in range(n, bound=c.MAX_POSITIONS):
+        if not close_all and equity >= 0 and convert(equity, uint256) * c.WAD >= required * c.LIQ_BUFFER:
+            break
+        worst: uint256 = n
+        for i: uint256 in range(n, bound=c.MAX_POSITIONS):
+            if (done >> i) & 1 == 0 and (worst == n or pnls[i] < pnls[worst]):
+                worst = i
+        done |= 1 << worst
+        p: IMarginEngine.Position = positions[worst]
+        price: uint256 = prices[worst]
+        margins: uint256 = book._p1[p.market_id]
+        notional: uint256 = w._ceil_div(w._abs(p.size) * price, c.WAD)
+        trading_fee: uint256 = w._ceil_div(notional * ((margins >> 128) & U64), c.WAD)
+        liquidation_fee: uint256 = w._ceil_div(notional * (margins >> 192), c.WAD)
+        fees: int256 = convert(trading_fee + liquidation_fee, int256)
+        equity -= fees
+        if pnls[worst] > fees:
+            equity -= convert(w._ceil_div(convert(pnls[worst] - fees, uint256) * (c.WAD - quote_lt), c.WAD), int256)
+        required -= min(required, w._ceil_div(notional * ((margins >> 64) & U64), c.WAD))
+        out.append(
+            IMarketRegistry.Close(
+                market_id=p.market_id,
+                size=p.size,
+                basis=p.basis,
+                price=price,
+                realised=pnls[worst],
+                notional=notional,
+                trading_fee=trading_fee,
+                liquidation_fee=liquidation_fee,
+            )
+        )
+    return out
 
 
 @internal

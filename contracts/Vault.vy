@@ -559,6 +559,33 @@ def lend(assets: uint256, receiver: address, reserved: uint256) -> uint256:
 
 
 @external
+def pay_fee(assets: uint256, receiver: address) -> uint256:
+    """
+    @notice Pay a liquidator's fee the engine has just booked as the account's loss
+            (collected from its collateral or as its debt in the same settlement): up to
+            `assets` to `receiver`, as far as cash above the claims allows (a liquidation
+            never waits for cash; a shortfall only pays the liquidator less, and the LPs
+            keep what was not paid).
+    @param assets The 32-byte fee, quote units.
+    @param receiver The 20-byte receiver (the liquidator's).
+    @return The 32-byte amount paid, quote units.
+    """
+    self._check_engine()
+    self._accrue()
+    cash: uint256 = self._cash()
+    claims: uint256 = self.total_claims
+    paid: uint256 = 0
+    if cash > claims:
+        paid = min(assets, unsafe_sub(cash, claims))
+    if paid != 0:
+        # @dev `unsafe_sub` is safe: paid <= cash - claims <= cash.
+        self._set_cash(unsafe_sub(cash, paid))
+        self._send(receiver, paid)
+    log IVault.FeePaid(receiver=receiver, assets=paid)
+    return paid
+
+
+@external
 def take_repayment(assets: uint256, debt_shares: uint256):
     """
     @notice Book a repayment the engine has already transferred; burns `debt_shares`.

@@ -43,6 +43,29 @@ MAX_BORROW_RATE_PER_YEAR = Decimal(
     10
 )  # interest_model.MAX_BORROW_RATE (1000%/yr), ratio
 MAX_MIN_DEBT_UNITS = 1_000_000  # constants.MAX_MIN_DEBT_UNITS, whole quote units
+# Perp market bounds (MarketRegistry / modules/markets.vy `_configure`, constants.vy).
+MAX_MARKETS = 31  # constants.MAX_MARKETS
+MAX_SPREAD = Decimal("0.1")  # constants.MAX_SPREAD / WAD (inclusive), ratio
+# constants.MAX_FUNDING_RATE = WAD // 86,400 per second: 100%/day
+MAX_FUNDING_RATE_PER_DAY = Decimal(1)
+SECONDS_PER_DAY = 86_400
+# Scales and USD amounts are stored in 128-bit fields (markets.vy `w._fit(..., FIELD)`).
+MARKET_FIELD_MAX = 2**128 - 1
+# MarketParams field order (interfaces/IMarketRegistry.vyi): the tuple `list_market` takes.
+MARKET_PARAM_FIELDS = (
+    "initial_margin",
+    "maintenance_margin",
+    "trading_fee",
+    "liquidation_fee",
+    "spread",
+    "skew_impact_scale",
+    "max_funding_rate",
+    "skew_scale",
+    "min_notional",
+    "oi_cap",
+    "oi_share",
+    "enabled",
+)
 
 
 class ConfigError(ValueError):
@@ -195,6 +218,85 @@ class CollateralConfig(_Strict):
         return self
 
 
+class MarketConfig(_Strict):
+    """One perp market on the MarketRegistry (deployed as IMarketRegistry.MarketParams).
+
+    The bounds are the registry's (`markets._configure`), checked on the WAD integers the
+    deploy sends, so a market the registry would reject fails here first. The spread's
+    lower bound (the asset feed's deviation) is checked by DeployConfig.
+    """
+
+    # symbol under oracle.feeds whose asset (token address) prices the market
+    asset: str = Field(min_length=1, max_length=16)
+    # init_req = notional x initial_margin, ratio; maintenance_margin < initial_margin < 1
+    initial_margin: Decimal = Field(gt=0, lt=1)
+    # maint_req = notional x maintenance_margin, ratio
+    maintenance_margin: Decimal = Field(gt=0, lt=1)
+    # of the traded notional, paid to the vault, ratio
+    trading_fee: Decimal = Field(ge=0, lt=1)
+    # of the closed notional, paid to the liquidator, ratio; + trading_fee < maintenance
+    liquidation_fee: Decimal = Field(ge=0, lt=1)
+    # fills at oracle x (1 +- (spread + impact)), ratio; feed deviation <= spread <= 0.1
+    spread: Decimal = Field(ge=0, le=MAX_SPREAD)
+    # impact = skew after the trade / skew_impact_scale (at most 10%), whole base tokens
+    skew_impact_scale: Decimal = Field(gt=0)
+    # funding rate at a skew of skew_scale or more, ratio per day (<= 1 = 100%/day)
+    max_funding_rate_per_day: Decimal = Field(ge=0, le=MAX_FUNDING_RATE_PER_DAY)
+    # funding rate = max rate x clamp(skew / skew_scale, -1, 1), whole base tokens
+    skew_scale: Decimal = Field(gt=0)
+    # a position is 0 or at least this after every trade, USD
+    min_notional: Decimal = Field(ge=0)
+    # most open interest per side at the oracle price, USD
+    oi_cap: Decimal = Field(ge=0)
+    # per-side open interest also at most oi_share x the vault's assets, ratio
+    oi_share: Decimal = Field(ge=0, le=1)
+    # false: listed but no opening or increasing (decreases and closes always work)
+    enabled: bool = True
+
+    @model_validator(mode="after")
+    def _bounds(self):
+        p = self.params()
+        problems = []
+        if p["maintenance_margin"] >= p["initial_margin"]:
+            problems.append(("maintenance_margin", "must be below initial_margin"))
+        if p["liquidation_fee"] + p["trading_fee"] >= p["maintenance_margin"]:
+            message = "liquidation_fee + trading_fee must be below maintenance_margin"
+            problems.append(("liquidation_fee", message))
+        for name in ("skew_impact_scale", "skew_scale"):
+            if p[name] == 0:
+                problems.append((name, "below 10^-18 of a token (0 on chain)"))
+        for name in ("skew_impact_scale", "skew_scale", "min_notional", "oi_cap"):
+            if p[name] > MARKET_FIELD_MAX:
+                problems.append(
+                    (name, "above the registry's 128-bit field (2^128 - 1 WAD)")
+                )
+        if problems:
+            raise FieldProblems(problems)
+        return self
+
+    def params(self) -> dict[str, int | bool]:
+        """The MarketParams in the registry's units (WAD ratios, WAD base units, USD WAD,
+        WAD per second), keyed and ordered as MARKET_PARAM_FIELDS."""
+        out = {
+            "initial_margin": to_wad(self.initial_margin),
+            "maintenance_margin": to_wad(self.maintenance_margin),
+            "trading_fee": to_wad(self.trading_fee),
+            "liquidation_fee": to_wad(self.liquidation_fee),
+            "spread": to_wad(self.spread),
+            "skew_impact_scale": to_wad(self.skew_impact_scale),
+            "max_funding_rate": to_funding_rate_per_second(
+                self.max_funding_rate_per_day
+            ),
+            "skew_scale": to_wad(self.skew_scale),
+            "min_notional": to_wad(self.min_notional),
+            "oi_cap": to_wad(self.oi_cap),
+            "oi_share": to_wad(self.oi_share),
+            "enabled": self.enabled,
+        }
+        assert tuple(out) == MARKET_PARAM_FIELDS
+        return out
+
+
 class RolesConfig(_Strict):
     """Who runs the deployment afterwards (the deployer is the owner until handed over)."""
 
@@ -217,6 +319,8 @@ class DeployConfig(_Strict):
     vault: Optional[VaultConfig] = None
     engine: EngineConfig = EngineConfig()
     collaterals: dict[str, CollateralConfig] = Field(default_factory=dict)
+    # Perp markets, listed in this order (ids 1, 2, ...); needs the vault section.
+    markets: dict[str, MarketConfig] = Field(default_factory=dict)
     roles: RolesConfig = RolesConfig()
 
     @model_validator(mode="after")
@@ -272,6 +376,8 @@ class DeployConfig(_Strict):
                 bad("collaterals", "listed without a vault section")
             if "engine" in self.model_fields_set:
                 bad("engine", "set without a vault section")
+            if self.markets:
+                bad("markets", "listed without a vault section (no registry)")
             if self.roles.guardian is not None:
                 bad(
                     "roles.guardian",
@@ -280,6 +386,19 @@ class DeployConfig(_Strict):
         for symbol in self.collaterals:
             if symbol not in feeds:
                 bad(f"collaterals.{symbol}", "no oracle feed for this symbol")
+        if len(self.markets) > MAX_MARKETS:
+            bad(
+                "markets",
+                f"{len(self.markets)} markets, the registry takes {MAX_MARKETS}",
+            )
+        for name, market in self.markets.items():
+            if market.asset not in feeds:
+                bad(f"markets.{name}.asset", f"no oracle feed for {market.asset!r}")
+                continue
+            deviation = feeds[market.asset].deviation
+            if to_wad(market.spread) < to_wad(deviation):
+                message = f"below the {market.asset} feed's deviation ({deviation})"
+                bad(f"markets.{name}.spread", message)
 
         seen: dict[str, str] = {}
         addresses = [
@@ -315,6 +434,11 @@ def to_wad(value: Decimal) -> int:
 def to_rate_per_second(yearly: Decimal) -> int:
     """A yearly rate (0.04 = 4%/yr) as WAD per second, rounded down."""
     return int(Decimal(yearly) * WAD) // SECONDS_PER_YEAR
+
+
+def to_funding_rate_per_second(per_day: Decimal) -> int:
+    """A daily rate (0.1 = 10%/day) as WAD per second, rounded down."""
+    return int(Decimal(per_day) * WAD) // SECONDS_PER_DAY
 
 
 def to_units(amount: Decimal, decimals: int) -> int:

@@ -5,8 +5,9 @@ Order of a deployment, and where each check lives (docs/deploy.md):
 1. ``_config.load``: the file itself (keys, types, bounds, cross-field rules).
 2. ``check_existing``: refuses to duplicate a deployment that is still live on this chain.
 3. ``preflight``: what needs the chain, read-only (chain id, mocks only on local chains and
-   testnets, code and decimals at every configured address).
-4. ``deploy``: mocks (local/testnet configs only), then the OracleAdapter and its feeds.
+   testnets, code and decimals at every configured address, a price for every listing).
+4. ``deploy``: mocks (local/testnet configs only), then the OracleAdapter and its feeds,
+   the Vault, MarketRegistry and MarginEngine, the collaterals, the perp markets.
 5. ``write_deployment``: ``deployments/<name>.json`` for bots and integrators.
 No transaction is sent before steps 1-3 pass. ``run_deploy`` chains them.
 """
@@ -77,6 +78,8 @@ class Deployment:
     sequencer_feed: Any = None
     # what was deployed as a mock: "tokens.USDC", "feeds.WETH", "sequencer_feed"
     mocks: list[str] = field(default_factory=list)
+    # market name -> (market id, config asset symbol, oracle asset address), in listing order
+    markets: dict[str, tuple[int, str, str]] = field(default_factory=dict)
     # roles.owner, offered ownership of every contract (two-step; ZERO = none)
     pending_owner: str = ZERO
     receipts: list[tuple[str, Any]] = field(default_factory=list)
@@ -103,6 +106,10 @@ class Deployment:
             "feeds": {sym: f.address for sym, f in self.feeds.items()},
             "sequencer_feed": sequencer,
             "mocks": list(self.mocks),
+            "markets": {
+                name: {"id": market_id, "asset": asset, "oracle_asset": oracle_asset}
+                for name, (market_id, asset, oracle_asset) in self.markets.items()
+            },
         }
 
 
@@ -204,7 +211,11 @@ def preflight(config: DeployConfig) -> None:
 
     Chain id matches ``chain_id``; mocks only on local chains and testnets; every configured
     address has code; token and feed decimals on chain match the config; the sequencer feed
-    answers ``latestRoundData``.
+    answers ``latestRoundData``. Listing a collateral (the engine's constructor lists the
+    quote) or a perp market needs the adapter to price its asset, so with a vault section
+    every configured feed behind a collateral or a market must have a fresh answer > 0 and
+    a configured sequencer feed must report the sequencer up (otherwise the deployment
+    would stop half-wired).
     """
     from ape import chain, project
 
@@ -245,15 +256,45 @@ def preflight(config: DeployConfig) -> None:
                 f"configured {expected}, but {contract.address} reports {actual}",
             )
 
+    def priced(fields: list[str], symbol: str, feed, heartbeat: int) -> None:
+        """Listing needs a price from the adapter: a fresh feed answer > 0."""
+        try:
+            _, answer, _, updated_at, _ = feed.latestRoundData()
+        except Exception as exc:  # noqa: BLE001 - a revert or bad return data
+            reason = f"latestRoundData() failed: {exc}"
+        else:
+            age = chain.blocks.head.timestamp - int(updated_at)
+            if int(answer) <= 0 or int(updated_at) == 0:
+                reason = f"answer {int(answer)}, updated at {int(updated_at)}"
+            elif age > heartbeat:
+                reason = f"stale: last answer {age} s old, heartbeat {heartbeat} s"
+            elif age < 0:
+                reason = "answer updated in the future"
+            else:
+                return
+        message = f"the {symbol} feed cannot price it ({reason}); listing needs a price"
+        for field_name in fields:
+            bad(field_name, message)
+
     quote = config.quote
     if has_code("quote.token", quote.token):
         decimals("quote.decimals", project.MockERC20.at(quote.token), quote.decimals)
+    listed: dict[str, list[str]] = {}  # feed symbol -> the listings that need its price
+    if config.vault is not None:
+        for symbol in config.collaterals:
+            listed.setdefault(symbol, []).append(f"collaterals.{symbol}")
+        for name, mc in config.markets.items():
+            listed.setdefault(mc.asset, []).append(f"markets.{name}.asset")
     sequencer = config.oracle.sequencer_feed
     if has_code("oracle.sequencer_feed", sequencer):
         try:
-            project.MockSequencerFeed.at(sequencer).latestRoundData()
+            answer = project.MockSequencerFeed.at(sequencer).latestRoundData()[1]
         except Exception as exc:  # noqa: BLE001 - any failure means it is not a feed
             bad("oracle.sequencer_feed", f"latestRoundData() failed: {exc}")
+        else:
+            if listed and int(answer) != 0:
+                message = "reports the sequencer down; listing needs prices"
+                bad("oracle.sequencer_feed", message)
     for symbol, fc in config.oracle.feeds.items():
         base = f"oracle.feeds.{symbol}"
         if has_code(f"{base}.token", fc.token):
@@ -263,11 +304,10 @@ def preflight(config: DeployConfig) -> None:
                 fc.token_decimals,
             )
         if has_code(f"{base}.feed", fc.feed):
-            decimals(
-                f"{base}.feed_decimals",
-                project.MockAggregator.at(fc.feed),
-                fc.feed_decimals,
-            )
+            feed = project.MockAggregator.at(fc.feed)
+            decimals(f"{base}.feed_decimals", feed, fc.feed_decimals)
+            if symbol in listed:
+                priced(listed[symbol], symbol, feed, fc.heartbeat)
     if problems:
         _raise(problems)
 
@@ -461,6 +501,32 @@ def _deploy_vault_and_engine(
             sender=deployer,
         )
         send(f"engine.list_collateral {symbol}", receipt)
+    _list_markets(config, dep, deployer, send, log)
+
+
+def _list_markets(
+    config: DeployConfig, dep: Deployment, deployer, send, log: Log
+) -> None:
+    """`registry.list_market` for every configured market, in config order, from the owner
+    (the deployer): ids run 1, 2, ... on the fresh registry. The id is read from the
+    MarketListed event (no trace needed) and checked against the expected one."""
+    registry = dep.contracts["MarketRegistry"]
+    for expected_id, (name, mc) in enumerate(config.markets.items(), start=1):
+        asset = dep.tokens[mc.asset].address  # the adapter keys feeds by token address
+        params = tuple(mc.params().values())  # IMarketRegistry.MarketParams order
+        receipt = send(
+            f"registry.list_market {name}",
+            registry.list_market(asset, params, sender=deployer),
+        )
+        listed = receipt.decode_logs(registry.MarketListed)
+        market_id = int(listed[0].market_id) if len(listed) == 1 else 0
+        if market_id != expected_id:
+            raise RuntimeError(
+                f"markets.{name}: listed as id {market_id}, expected {expected_id} "
+                "(was the registry fresh?)"
+            )
+        dep.markets[name] = (market_id, mc.asset, asset)
+        log(f"market {name} (id {market_id}) on {mc.asset} {asset}")
 
 
 def write_deployment(dep: Deployment, path: Path | None = None) -> Path:

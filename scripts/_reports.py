@@ -2,8 +2,9 @@
 
 - ``interfaces/<Deployable>.json``: the ABI of every deployable, for bots and integrators
   that do not have the Vyper compiler.
-- ``gas_reports/sizes.json`` and ``gas_reports/README.md``: runtime bytecode size per
-  deployable against the EIP-170 limit, and the gas snapshot as a table.
+- ``gas_reports/sizes.json`` and ``gas_reports/README.md``: deployed code size per
+  deployable (runtime bytecode + the immutables Vyper appends to it, which EIP-170 counts
+  too) against the EIP-170 limit, and the gas snapshot as a table.
 
 Usage: ``python -m scripts._reports abi|sizes|check`` (the Makefile calls it after compiling).
 """
@@ -11,6 +12,7 @@ Usage: ``python -m scripts._reports abi|sizes|check`` (the Makefile calls it aft
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -20,7 +22,8 @@ INTERFACES = ROOT / "interfaces"
 GAS_DIR = ROOT / "gas_reports"
 SIZES_FILE = GAS_DIR / "sizes.json"
 GAS_FILE = GAS_DIR / "gas_snapshot.json"
-EIP170_LIMIT = 24_576  # bytes of runtime code (EIP-170)
+EIP170_LIMIT = 24_576  # bytes of deployed code (EIP-170)
+EVM_VERSION = "cancun"  # as in ape-config.yaml
 
 
 def deployables() -> list[str]:
@@ -50,6 +53,32 @@ def runtime_size(name: str) -> int:
     return (len(code) - 2) // 2
 
 
+def _leaf_lengths(layout: dict) -> int:
+    """Σ `length` over a (nested, per module) Vyper code layout."""
+    if "length" in layout and "offset" in layout:
+        return int(layout["length"])
+    return sum(_leaf_lengths(v) for v in layout.values() if isinstance(v, dict))
+
+
+def immutables_size(name: str) -> int:
+    """Bytes of immutables Vyper appends to the runtime code at deployment (`code_layout`)."""
+    vyper = Path(sys.executable).with_name("vyper")
+    out = subprocess.run(
+        [str(vyper), "-p", str(ROOT), "--evm-version", EVM_VERSION, "-f", "layout"]
+        + [str(CONTRACTS / f"{name}.vy")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout
+    return _leaf_lengths(json.loads(out).get("code_layout", {}))
+
+
+def deployed_size(name: str) -> int:
+    """What EIP-170 limits: the code an address holds once deployed."""
+    return runtime_size(name) + immutables_size(name)
+
+
 def write_abis() -> None:
     for name in deployables():
         path = INTERFACES / f"{name}.json"
@@ -58,7 +87,7 @@ def write_abis() -> None:
 
 
 def measured_sizes() -> dict[str, int]:
-    return {name: runtime_size(name) for name in deployables()}
+    return {name: deployed_size(name) for name in deployables()}
 
 
 def render_markdown(sizes: dict[str, int], gas: dict[str, int]) -> str:

@@ -5,7 +5,17 @@ anvil and stops it when the command ends.
 The story grows with the protocol. Today: LPs fund the vault; a trader holds two isolated
 buckets and another trader one cross account with the same collateral; the cross account can
 take a loan neither bucket can; interest accrues to the LPs and the reserve; a memecoin crash
-puts only the bucket holding it underwater; the oracle's L2 failure modes, live.
+puts only the bucket holding it underwater. Then perps: the trader opens a leveraged MEME long
+and an ETH long in two buckets, the other trader a hedged pair (long ETH, short BTC) in one
+cross account and the same pair split over two buckets; funding and interest accrue over a
+week; a MEME crash makes only the MEME bucket liquidatable; ETH and BTC falling together sink
+one leg of the split pair while the hedged cross account stays healthy. Last, the oracle's L2
+failure modes, live. Liquidation itself is the next milestone: the story marks where the bot
+will act and liquidates nothing.
+
+Block times are deterministic: every block is exactly 1 s after the previous one
+(anvil_setBlockTimestampInterval) except the story's explicit time jumps, so interest and
+funding, and every number printed, are the same on every run.
 """
 
 from __future__ import annotations
@@ -19,7 +29,9 @@ from scripts import _config, _deploy
 from scripts._ui import console, quiet_reverts, status_name, table, units, wad
 
 MAX_UINT = 2**256 - 1
+WAD = 10**18
 DAY = 86_400
+SLIPPAGE = Decimal("0.05")  # acceptable price: 5% worse than the oracle price
 
 
 class Story:
@@ -31,10 +43,15 @@ class Story:
         self.vault = dep.contracts["Vault"]
         self.engine = dep.contracts["MarginEngine"]
         self.oracle = dep.contracts["OracleAdapter"]
+        self.registry = dep.contracts["MarketRegistry"]
         self.tokens = dep.tokens
         self.quote = dep.tokens[config.quote.symbol]
         self.qdec = config.quote.decimals
         self.gas: list[tuple[str, int]] = []
+        # account id -> [(market, size in base tokens, fill price USD WAD)], in trade order
+        self.positions: dict[int, list[tuple[str, str, int]]] = {}
+        self.names: dict[int, str] = {}
+        self.vault_rows: list[list[str]] = []
 
     def step(self, label: str, receipt):
         self.gas.append((label, int(receipt.gas_used)))
@@ -65,6 +82,92 @@ class Story:
     def health(self, account_id: int) -> str:
         hf = int(self.engine.health_factor(account_id))
         return "∞ (no debt)" if hf == MAX_UINT else wad(hf, 3)
+
+    def perp_open(self, who, label: str, market: str, size: str, collateral: str | int):
+        """`engine.open_isolated`: a new bucket holding `collateral` USDC and one position of
+        `size` base tokens (> 0 long); returns the bucket id."""
+        amount = self.fund(
+            who, self.config.quote.symbol, collateral, self.engine.address
+        )
+        receipt = self.step(
+            label,
+            self.engine.open_isolated(
+                who,
+                self.quote.address,
+                amount,
+                self.market_id(market),
+                to_size(size),
+                self.acceptable(market, size),
+                sender=who,
+            ),
+        )
+        account_id = int(receipt.decode_logs(self.engine.AccountOpened)[0].account_id)
+        self.record_fill(account_id, market, size, receipt)
+        return account_id
+
+    def perp_trade(self, who, account_id: int, label: str, market: str, size: str):
+        """`engine.modify_position` on an existing account."""
+        receipt = self.step(
+            label,
+            self.engine.modify_position(
+                account_id,
+                self.market_id(market),
+                to_size(size),
+                self.acceptable(market, size),
+                sender=who,
+            ),
+        )
+        self.record_fill(account_id, market, size, receipt)
+
+    def record_fill(self, account_id: int, market: str, size: str, receipt) -> None:
+        fill = int(receipt.decode_logs(self.engine.PositionModified)[-1].fill_price)
+        self.positions.setdefault(account_id, []).append((market, size, fill))
+
+    def market_id(self, market: str) -> int:
+        return self.dep.markets[market][0]
+
+    def market_price(self, market: str) -> int:
+        return int(self.oracle.price(self.dep.markets[market][2]))
+
+    def acceptable(self, market: str, size: str) -> int:
+        """The worst fill accepted: 5% above the oracle price buying, 5% below selling."""
+        side = 1 if Decimal(size) > 0 else -1
+        return int(self.market_price(market) * (1 + side * SLIPPAGE))
+
+    def move(self, sender, market: str, ratio: str) -> None:
+        """Publish `ratio` x the current answer on the mock feed pricing `market`."""
+        feed = self.dep.feeds[self.dep.markets[market][1]]
+        answer = int(Decimal(int(feed.latestRoundData()[1])) * Decimal(ratio))
+        self.step(
+            f"{market} feed update (x{ratio})", feed.set_answer(answer, sender=sender)
+        )
+
+    def position_text(self, account_id: int) -> str:
+        """The trades' signed sizes in base tokens (> 0 long), e.g. +10 ETH, -0.5 BTC."""
+        return ", ".join(
+            f"{'+' if Decimal(size) > 0 else '-'}{abs(Decimal(size)):,} {market}"
+            for market, size, _ in self.positions[account_id]
+        )
+
+    def entry_text(self, account_id: int) -> str:
+        """The fill price of each trade (spread and skew impact included), USD."""
+        return ", ".join(
+            wad(fill, 4 if fill < 10 * WAD else 2)
+            for _, _, fill in self.positions[account_id]
+        )
+
+    def notional(self, account_id: int) -> int:
+        """Σ |size| × oracle price over the account's positions (read back), USD WAD."""
+        return sum(
+            abs(int(self.engine.position_of(account_id, self.market_id(m)).size))
+            * self.market_price(m)
+            // WAD
+            for m in {market for market, _, _ in self.positions[account_id]}
+        )
+
+    def margin(self, account_id: int) -> int:
+        """The account's quote collateral, quote units."""
+        return int(self.engine.collateral_of(account_id, self.quote.address))
 
     def vault_row(self, label: str) -> list[str]:
         v = self.vault
@@ -103,6 +206,8 @@ def cli(config_name: str):
     from ape import accounts, chain
 
     quiet_reverts()
+    # Deterministic block times (see the module notes): every block 1 s after the previous.
+    chain.provider.make_request("anvil_setBlockTimestampInterval", [1])
     config, digest = _config.load(_config.config_path(config_name))
     deployer, lp, lp2, alice, bob = accounts.test_accounts[0:5]
     console.rule("[bold]Bulkhead demo")
@@ -244,8 +349,14 @@ def cli(config_name: str):
         "liquidation (the entry point and the bot) is the next milestone; the flag above is what a bot will act on."
     )
 
-    # ---- 5. oracle failure modes ----
-    console.rule("5. The oracle's L2 failure modes")
+    # ---- 5.-8. perps ----
+    perps = perps_open(s, alice, bob)
+    perps_funding(s, perps, deployer)
+    after_crash = perps_meme_crash(s, perps, deployer)
+    after_move = perps_correlated_move(s, perps, deployer)
+
+    # ---- 9. oracle failure modes ----
+    console.rule("9. The oracle's L2 failure modes")
     weth = dep.tokens["WETH"].address
     heartbeat = s.oracle.feed_config(weth).heartbeat
     snap = chain.snapshot()
@@ -296,6 +407,309 @@ def cli(config_name: str):
         f"{units(v.convertToAssets(10 ** int(v.decimals())), s.qdec, 6)}, reserve {units(v.reserve(), s.qdec, 4)} USDC; "
         f"the cross account borrowed what neither bucket could; the MEME crash reached one bucket only."
     )
+    console.print(
+        f"perps: liquidatable after the MEME crash: {describe(s, after_crash)}; after ETH and "
+        f"BTC -10%: {describe(s, after_move)}. Nothing was liquidated (engine.liquidate and "
+        "the bot are the next milestone)."
+    )
+
+
+OPEN_COLUMNS = [
+    "account",
+    "position",
+    "entry",
+    "notional",
+    "USDC margin",
+    "leverage",
+    "health",
+]
+RISK_COLUMNS = [
+    "account",
+    "position",
+    "PnL",
+    "equity",
+    "maint req",
+    "before",
+    "after",
+    "liquidatable",
+]
+
+
+def open_rows(s: Story, ids: list[int]) -> list[list[str]]:
+    """One row per account: its positions and fills, the notional at the oracle price, its
+    USDC margin, leverage (notional / margin) and health factor."""
+    rows = []
+    for i in ids:
+        notional, margin = s.notional(i), s.margin(i)
+        leverage = Decimal(notional) / WAD / (Decimal(margin) / 10**s.qdec)
+        rows.append(
+            [
+                f"#{i} {s.names[i]}",
+                s.position_text(i),
+                s.entry_text(i),
+                wad(notional, 2),
+                units(margin, s.qdec),
+                f"{leverage:.2f}x",
+                s.health(i),
+            ]
+        )
+    return rows
+
+
+def risk_rows(s: Story, ids: list[int], before: dict[int, str]) -> list[list[str]]:
+    """One row per account: PnL incl. funding, equity (wc_maint − debt + PnL) and the
+    maintenance requirement (`engine.account_health`), the health factor before and after
+    (`engine.health_factor`), and `engine.is_liquidatable`, the flag a bot acts on."""
+    rows = []
+    for i in ids:
+        h = s.engine.account_health(i)
+        rows.append(
+            [
+                f"#{i} {s.names[i]}",
+                s.position_text(i),
+                wad(h.pnl, 2),
+                wad(h.equity_maint, 2),
+                wad(h.maint_req, 2),
+                before[i],
+                s.health(i),
+                "YES" if s.engine.is_liquidatable(i) else "no",
+            ]
+        )
+    return rows
+
+
+def describe(s: Story, ids: list[int]) -> str:
+    return ", ".join(f"#{i} ({s.names[i]})" for i in ids) or "none"
+
+
+def liquidation_placeholder(s: Story, flagged: list[int]) -> None:
+    # ---- LIQUIDATION BOT: NOT IMPLEMENTED YET ------------------------------------------
+    # engine.liquidate is the next milestone (being written). When it lands, the keeper
+    # bot liquidates every flagged account HERE:
+    #     engine.liquidate(account_id, repay_amount, seize_token, min_seize, receiver,
+    #                      sender=liquidator)
+    # and the story prints what was closed, the liquidator's fee and what the vault kept.
+    # Until then nothing is liquidated: the flagged accounts stay open as they are.
+    console.print(
+        f"[bold yellow]liquidation bot (next milestone):[/] will liquidate "
+        f"{describe(s, flagged)} here; engine.liquidate is not in this demo yet, so "
+        "nothing is liquidated"
+    )
+
+
+def perps_open(s: Story, alice, bob) -> dict[str, int]:
+    """Chapter 5: alice's leveraged MEME and ETH longs in two buckets; bob's hedged pair
+    (long ETH, short BTC) in one cross account on USDC, and the same pair in two buckets
+    with the same total margin split in two (its isolated twin)."""
+    console.rule(
+        "5. Perps: leverage in isolated buckets, a hedged pair in one cross account"
+    )
+    listed = ", ".join(
+        f"{name} (id {mid}, {wad(s.market_price(name), 2)} USD)"
+        for name, (mid, _, _) in s.dep.markets.items()
+    )
+    console.print(f"markets listed by the deploy script: {listed}")
+    rows = []
+    for name, (mid, asset, _) in s.dep.markets.items():
+        m = s.registry.market(mid).params
+        rows.append(
+            [
+                name,
+                str(mid),
+                asset,
+                pct(m.initial_margin),
+                pct(m.maintenance_margin),
+                pct(m.trading_fee, 2),
+                pct(m.spread, 1),
+                pct(m.liquidation_fee),
+                pct(int(m.max_funding_rate) * DAY, 0),
+                wad(m.oi_cap, 0),
+            ]
+        )
+    console.print(
+        table(
+            f"Perp markets (registry.market(id), as config/{s.dep.config_name}.yaml lists them)",
+            [
+                "market",
+                "id",
+                "priced by",
+                "initial",
+                "maint.",
+                "fee",
+                "spread",
+                "liq. fee",
+                "max funding/day",
+                "OI cap (USD)",
+            ],
+            rows,
+        )
+    )
+    s.vault_rows.append(s.vault_row("before perps"))
+    p: dict[str, int] = {}
+    p["meme"] = s.perp_open(
+        alice, "open_isolated: alice, 2,000 USDC, +25,000 MEME", "MEME", "25000", 2000
+    )
+    p["eth"] = s.perp_open(
+        alice, "open_isolated: alice, 3,000 USDC, +3 ETH", "ETH", "3", 3000
+    )
+    cross = s.open(bob, 2, "open cross account (bob, perps)")
+    amount = s.fund(bob, s.config.quote.symbol, 7000, s.engine.address)
+    s.step(
+        f"deposit 7,000 USDC into #{cross}",
+        s.engine.deposit_collateral(cross, s.quote.address, amount, sender=bob),
+    )
+    s.perp_trade(bob, cross, "modify_position: bob cross, +10 ETH", "ETH", "10")
+    s.perp_trade(bob, cross, "modify_position: bob cross, -0.5 BTC", "BTC", "-0.5")
+    p["cross"] = cross
+    p["twin_eth"] = s.perp_open(
+        bob, "open_isolated: bob, 3,500 USDC, +10 ETH", "ETH", "10", 3500
+    )
+    p["twin_btc"] = s.perp_open(
+        bob, "open_isolated: bob, 3,500 USDC, -0.5 BTC", "BTC", "-0.5", 3500
+    )
+    s.names.update(
+        {
+            p["meme"]: "alice MEME bucket",
+            p["eth"]: "alice ETH bucket",
+            cross: "bob hedged cross",
+            p["twin_eth"]: "bob twin ETH leg",
+            p["twin_btc"]: "bob twin BTC leg",
+        }
+    )
+    console.print(
+        table(
+            "Perp accounts after opening (USD; entry = fill incl. spread and impact)",
+            OPEN_COLUMNS,
+            open_rows(s, list(p.values())),
+        )
+    )
+    console.print(
+        f"bob's hedge: cross account #{cross} holds both legs on 7,000 USDC; its isolated "
+        f"twin holds the same legs in buckets #{p['twin_eth']} and #{p['twin_btc']} on "
+        "3,500 USDC each"
+    )
+    return p
+
+
+def perps_funding(s: Story, p: dict[str, int], sender) -> None:
+    """Chapter 6: a week passes. Funding moves each side's index (the heavy side pays),
+    interest accrues on chapter 2's loans, and the LPs' share price rises."""
+    from ape import chain
+
+    console.rule("6. A week passes: funding and interest accrue")
+    ids = list(p.values())
+    markets = list(s.dep.markets)
+    indices = {m: s.registry.funding_indices(s.market_id(m)) for m in markets}
+    pnl = {i: int(s.engine.account_health(i).pnl) for i in ids}
+    vault_rows = [*s.vault_rows, s.vault_row("perps open")]
+    chain.mine(timestamp=chain.pending_timestamp + 7 * DAY)
+    refresh_feeds(s, sender)
+    s.step("vault.accrue() after 7 days", s.vault.accrue(sender=sender))
+    vault_rows.append(s.vault_row("7 days later"))
+    rows = []
+    for m in markets:
+        state = s.registry.market_state(s.market_id(m))
+        after = s.registry.funding_indices(s.market_id(m))
+        long, short = int(state.long_size), int(state.short_size)
+        payer = "longs" if long > short else "shorts" if short > long else "nobody"
+        rate = Decimal(int(state.rate_up)) * DAY / WAD * 100
+        rows.append(
+            [
+                m,
+                wad(long, 1),
+                wad(short, 1),
+                f"{payer} pay {rate:.4f}%/day",
+                f"{wad(indices[m][0], 6)} → {wad(after[0], 6)}",
+                f"{wad(indices[m][1], 6)} → {wad(after[1], 6)}",
+            ]
+        )
+    console.print(
+        table(
+            "Funding indices (registry.funding_indices, USD per whole base token)",
+            ["market", "longs", "shorts", "rate", "longs' index", "shorts' index"],
+            rows,
+        )
+    )
+    console.print(table("Vault", VAULT_COLUMNS, vault_rows))
+    rows = []
+    for i in ids:
+        now = int(s.engine.account_health(i).pnl)
+        rows.append(
+            [
+                f"#{i} {s.names[i]}",
+                s.position_text(i),
+                wad(pnl[i], 2),
+                wad(now, 2),
+                wad(now - pnl[i], 2),
+            ]
+        )
+    console.print(
+        table(
+            "PnL incl. funding over the week (USD, prices unchanged)",
+            ["account", "position", "before", "after", "funding"],
+            rows,
+        )
+    )
+
+
+def perps_meme_crash(s: Story, p: dict[str, int], sender) -> list[int]:
+    """Chapter 7: MEME -30%. Only the bucket holding the MEME long becomes liquidatable;
+    the same trader's ETH bucket and everyone else's accounts do not move."""
+    console.rule("7. MEME crashes 30%: only the MEME bucket is liquidatable")
+    ids = list(p.values())
+    before = {i: s.health(i) for i in ids}
+    s.move(sender, "MEME", "0.7")
+    console.print(
+        table(
+            "Perp accounts after MEME -30% (USD; health factor before and after)",
+            RISK_COLUMNS,
+            risk_rows(s, ids, before),
+        )
+    )
+    flagged = [i for i in ids if s.engine.is_liquidatable(i)]
+    console.print(f"liquidatable after the MEME crash: {describe(s, flagged)}")
+    liquidation_placeholder(s, flagged)
+    return flagged
+
+
+def perps_correlated_move(s: Story, p: dict[str, int], sender) -> list[int]:
+    """Chapter 8: ETH and BTC -10% together. The hedged cross account nets its legs; split
+    over two buckets, the losing leg's bucket is liquidatable although bob is flat overall."""
+    console.rule("8. ETH and BTC fall 10% together: the hedge nets inside one account")
+    ids = [p["cross"], p["twin_eth"], p["twin_btc"], p["eth"]]
+    before = {i: s.health(i) for i in ids}
+    s.move(sender, "ETH", "0.9")
+    s.move(sender, "BTC", "0.9")
+    console.print(
+        table(
+            "Hedged cross account vs its isolated twin after ETH and BTC -10% "
+            "(USD; health factor before and after)",
+            RISK_COLUMNS,
+            risk_rows(s, ids, before),
+        )
+    )
+
+    def state(i: int) -> str:
+        flag = "liquidatable" if s.engine.is_liquidatable(i) else "healthy"
+        return f"#{i} {flag} (health {s.health(i)})"
+
+    console.print(
+        f"hedged cross account: {state(p['cross'])}; the same positions in two buckets: "
+        f"ETH leg {state(p['twin_eth'])}, BTC leg {state(p['twin_btc'])}"
+    )
+    flagged = [i for i in ids if s.engine.is_liquidatable(i)]
+    liquidation_placeholder(s, flagged)
+    return flagged
+
+
+def pct(value: int, places: int = 0) -> str:
+    """A WAD ratio as a percentage."""
+    return f"{Decimal(int(value)) * 100 / WAD:.{places}f}%"
+
+
+def to_size(size: str | int) -> int:
+    """Base tokens (signed decimal string) as WAD base units."""
+    return int(Decimal(str(size)) * WAD)
 
 
 def symbol_addr(s: Story, symbol: str) -> str:

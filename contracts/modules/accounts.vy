@@ -146,8 +146,17 @@ def _check_controller(account_id: uint256) -> address:
     @return The owner of the account.
     """
     owner: address = self._check_exists(account_id)
-    checks._require(msg.sender == owner or self._operators[owner][msg.sender], "engine: not owner or operator")
+    self._check_acts_for(owner)
     return owner
+
+
+@internal
+@view
+def _check_acts_for(owner: address):
+    """
+    @dev Reverts unless the caller is `owner` or an operator of `owner`.
+    """
+    checks._require(msg.sender == owner or self._operators[owner][msg.sender], "engine: not owner or operator")
 
 
 @internal
@@ -210,20 +219,3 @@ def _active_at(index: uint256) -> uint256:
     @dev The id at `index` of the active set; 0 (no account) past the end.
     """
     return self._active_ids[index]
-
-
-@internal
-@view
-def _active_page(start: uint256, count: uint256) -> DynArray[uint256, c.MAX_PAGE]:
-    """
-    @dev Active ids from position `start`, at most min(count, MAX_PAGE); never reverts.
-         The order changes when accounts leave the set (swap-and-pop).
-    """
-    out: DynArray[uint256, c.MAX_PAGE] = []
-    n: uint256 = self._active_count
-    if start >= n:
-        return out
-    stop: uint256 = start + min(min(count, c.MAX_PAGE), n - start)
-    for i: uint256 in range(start, stop, bound=c.MAX_PAGE):
-        out.append(self._active_ids[i])
-    return out

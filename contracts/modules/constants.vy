@@ -55,3 +55,16 @@ MAX_SPREAD: constant(uint256) = 10**17
 MAX_SKEW_IMPACT: constant(uint256) = 10**17
 # @dev 100 % per day, WAD per second (rounded down).
 MAX_FUNDING_RATE: constant(uint256) = 10**18 // 86_400
+
+# ---- liquidation (DESIGN.md, Liquidation; defaults table) -------------------------------
+# @dev A cross account's liquidation closes positions until equity_maint >= LIQ_BUFFER ×
+#      maint_req (projected at the call's prices) or none is left.
+LIQ_BUFFER: constant(uint256) = 105 * 10**16
+# @dev Share of the debt one liquidation may repay, unless a full close applies.
+CLOSE_FACTOR: constant(uint256) = 50 * 10**16
+# @dev Below this health a full close applies (with (1 + bonus) × LT of the seized token).
+FULL_CLOSE_HEALTH: constant(uint256) = 95 * 10**16
+# @dev In the sequencer's grace period, liquidation only below this health.
+GRACE_HEALTH_FLOOR: constant(uint256) = 95 * 10**16
+# @dev PriceStatus bits (IOracleAdapter): out of band and grace keep a price > 0.
+STATUS_GRACE: constant(uint256) = 32

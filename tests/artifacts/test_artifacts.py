@@ -28,15 +28,15 @@ def test_committed_abi__matches_compiled(name):
 
 
 @pytest.mark.parametrize("name", DEPLOYABLES)
-def test_runtime_bytecode__fits_eip170(name):
-    assert _reports.runtime_size(name) <= _reports.EIP170_LIMIT
+def test_deployed_code__fits_eip170(name):
+    assert _reports.deployed_size(name) <= _reports.EIP170_LIMIT
 
 
 @pytest.mark.parametrize("name", DEPLOYABLES)
-def test_runtime_bytecode__not_above_snapshot(name):
+def test_deployed_code__not_above_snapshot(name):
     committed = json.loads(_reports.SIZES_FILE.read_text())
     assert name in committed, f"{name} has no size entry: run `make gas`"
-    size = _reports.runtime_size(name)
+    size = _reports.deployed_size(name)
     assert size <= committed[name], (
         f"{name} grew to {size} bytes (snapshot {committed[name]}): run `make gas`"
     )

@@ -56,6 +56,21 @@ def test_deploy_from_mainnet_config_records_the_real_addresses(
     assert record["feeds"] == {sym: fc.feed for sym, fc in cfg.oracle.feeds.items()}
     assert record["sequencer_feed"] == cfg.oracle.sequencer_feed
     assert len(chain.provider.get_code(record["contracts"]["OracleAdapter"])) > 0
+    # the perp markets, listed on the real token addresses in config order
+    assert record["markets"] == {
+        name: {
+            "id": i,
+            "asset": mc.asset,
+            "oracle_asset": cfg.oracle.feeds[mc.asset].token,
+        }
+        for i, (name, mc) in enumerate(cfg.markets.items(), start=1)
+    }
+    assert list(record["markets"]) == ["ETH", "BTC"]
+    registry = deployed["dep"].contracts["MarketRegistry"]
+    for name, market in record["markets"].items():
+        stored = registry.market(market["id"])
+        assert stored.oracle_asset == market["oracle_asset"], name
+        assert tuple(stored.params) == tuple(cfg.markets[name].params().values()), name
 
 
 def test_prices_read_through_the_adapter_at_the_real_feeds(deployed, upstream):

@@ -132,7 +132,8 @@ BROKEN = [
 
 EDGES = [  # the success twins: the last valid value on each bound (with what it needs)
     {"oracle.feeds.WETH.min_price": "99999.99", "oracle.feeds.WETH.mock_price": 100000},
-    {"oracle.feeds.WETH.deviation": "0.0999999"},
+    # a market's spread is at least its feed's deviation: raise the ETH market's with it
+    {"oracle.feeds.WETH.deviation": "0.0999999", "markets.ETH.spread": "0.0999999"},
     {"oracle.feeds.WETH.heartbeat": 7 * 86400},
     {"oracle.feeds.WETH.heartbeat": 1},
     {"oracle.feeds.WETH.max_price": 10**18},
@@ -382,8 +383,8 @@ def test_collaterals_engine_and_guardian_need_a_vault():
     guardian = "0x00000000000000000000000000000000000ca7e5"
     data = set_path(config_dict("local"), "roles.guardian", guardian)
     del data["vault"]
-    assert fields_of(data) == ["collaterals", "engine", "roles.guardian"]
-    del data["collaterals"], data["engine"]
+    assert fields_of(data) == ["collaterals", "engine", "markets", "roles.guardian"]
+    del data["collaterals"], data["engine"], data["markets"]
     data["roles"]["guardian"] = None
     assert parse(data).vault is None
 

@@ -36,6 +36,7 @@ RECORD_KEYS = {
     "feeds",
     "sequencer_feed",
     "mocks",
+    "markets",
 }
 
 

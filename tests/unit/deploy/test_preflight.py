@@ -146,3 +146,65 @@ def test_live_config_deploys_over_existing_contracts_without_mocks(
     assert oracle.sequencer_feed() == sequencer.address
     assert oracle.price_info(tokens["WETH"].address) == (3000 * 10**18, 1)
     assert path.name == "local.json"
+
+
+# ---- listings need prices: collaterals (the quote too) and perp markets ------------------
+def test_a_feed_that_cannot_price_a_listing_is_named_before_any_transaction(
+    local_mocks, deploy_with, write_config, owner, chain
+):
+    tokens, feeds, sequencer = local_mocks
+    data = live_config_on_local(tokens, feeds, sequencer)
+    heartbeat = data["oracle"]["feeds"]["WETH"]["heartbeat"]
+    head = chain.blocks.head.timestamp
+    feeds["WETH"].set_round(3000 * 10**8, head - heartbeat - 10, sender=owner)
+    feeds["WBTC"].set_round(0, head, sender=owner)  # fresh, but no price
+    path = write_config(data)
+    nonce, block = owner.nonce, chain.blocks.head.number
+    with pytest.raises(ConfigError, match="listing needs a price") as err:
+        deploy_with(path)
+    assert err.value.fields == [
+        "collaterals.WETH",
+        "markets.ETH.asset",
+        "collaterals.WBTC",
+        "markets.BTC.asset",
+    ]
+    assert "the WETH feed cannot price it (stale: last answer" in str(err.value)
+    assert "the WBTC feed cannot price it (answer 0, updated at" in str(err.value)
+    assert (owner.nonce, chain.blocks.head.number) == (nonce, block)
+    # twin: fresh answers, and everything is listed
+    feeds["WETH"].set_answer(3000 * 10**8, sender=owner)
+    feeds["WBTC"].set_answer(60000 * 10**8, sender=owner)
+    dep, _ = deploy_with(path)
+    assert list(dep.markets) == ["ETH", "BTC"]
+
+
+def test_a_stale_feed_that_nothing_lists_does_not_block_the_deploy(
+    local_mocks, deploy_with, write_config, owner, chain
+):
+    tokens, feeds, sequencer = local_mocks
+    data = live_config_on_local(tokens, feeds, sequencer)
+    del data["markets"]["BTC"], data["collaterals"]["WBTC"]
+    feeds["WBTC"].set_round(
+        60000 * 10**8, chain.blocks.head.timestamp - 10**6, sender=owner
+    )
+    dep, _ = deploy_with(write_config(data))
+    assert list(dep.markets) == ["ETH"]
+    assert dep.contracts["OracleAdapter"].price_info(tokens["WBTC"].address)[1] == 4
+
+
+def test_a_sequencer_reported_down_is_named_when_anything_is_listed(
+    local_mocks, deploy_with, write_config, owner
+):
+    tokens, feeds, sequencer = local_mocks
+    data = live_config_on_local(tokens, feeds, sequencer)
+    sequencer.set_status(True, sender=owner)
+    nonce = owner.nonce
+    with pytest.raises(ConfigError, match="reports the sequencer down") as err:
+        deploy_with(write_config(data))
+    assert err.value.fields == ["oracle.sequencer_feed"]
+    assert owner.nonce == nonce
+    # twin: the oracle alone (no vault section) needs no price, the deploy goes ahead
+    for key in ("vault", "engine", "collaterals", "markets"):
+        del data[key]
+    dep, _ = deploy_with(write_config(data, "oracle-only"))
+    assert set(dep.contracts) == {"OracleAdapter"}

@@ -116,10 +116,12 @@ def test_min_debt_follows_the_config(wired, deploy_with, write_config):
 
 def test_without_a_vault_section_only_the_oracle_is_deployed(deploy_with, write_config):
     data = config_dict("local")
-    for key in ("vault", "engine", "collaterals"):
+    for key in ("vault", "engine", "collaterals", "markets"):
         del data[key]
-    dep, _ = deploy_with(write_config(data))
+    dep, path = deploy_with(write_config(data))
     assert set(dep.contracts) == {"OracleAdapter"}
+    assert dep.markets == {}
+    assert json.loads(path.read_text())["markets"] == {}
 
 
 def test_lp_deposit_and_a_borrow_work_on_the_wired_deployment(wired, accounts):

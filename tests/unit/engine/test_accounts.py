@@ -6,6 +6,13 @@ import ape
 from engine_defaults import CROSS, ISOLATED, ZERO_ADDRESS
 
 
+def active_page(engine, start: int, count: int) -> list[int]:
+    """The active set from `start`, read one id at a time (`active_at`), as a bot would
+    without the Lens; `active_at` answers 0 past the end."""
+    ids = [engine.active_at(i) for i in range(start, start + count)]
+    return [i for i in ids if i != 0]
+
+
 def test_constants__modes_and_caps(system):
     engine = system.engine
     assert engine.MODE_ISOLATED() == ISOLATED
@@ -122,11 +129,11 @@ def test_active_set__borrow_adds_full_repay_removes_swap_and_pop(
         for actor in (trader, trader2, trader, trader2)
     ]
     assert engine.active_count() == 0
-    assert engine.active_accounts(0, 10) == []
+    assert active_page(engine, 0, 10) == []
     for account_id, actor in zip(ids, (trader, trader2, trader, trader2)):
         engine.borrow(account_id, 100 * q, actor, sender=actor)
     assert engine.active_count() == 4
-    assert engine.active_accounts(0, 10) == ids
+    assert active_page(engine, 0, 10) == ids
     assert [engine.active_at(i) for i in range(4)] == ids
     assert engine.active_at(4) == 0  # past the end: no account
     assert all(engine.is_active(i) for i in ids)
@@ -136,15 +143,15 @@ def test_active_set__borrow_adds_full_repay_removes_swap_and_pop(
     engine.repay(ids[0], 2**256 - 1, sender=trader)
     assert not engine.is_active(ids[0])
     assert engine.active_count() == 3
-    assert engine.active_accounts(0, 10) == [ids[3], ids[1], ids[2]]
+    assert active_page(engine, 0, 10) == [ids[3], ids[1], ids[2]]
     # A partial repay keeps the account active.
     engine.repay(ids[1], 10 * q, sender=trader)
-    assert engine.active_accounts(0, 10) == [ids[3], ids[1], ids[2]]
+    assert active_page(engine, 0, 10) == [ids[3], ids[1], ids[2]]
     # Removing the last entry pops it.
     engine.repay(ids[2], 2**256 - 1, sender=trader)
-    assert engine.active_accounts(0, 10) == [ids[3], ids[1]]
-    assert engine.active_accounts(1, 1) == [ids[1]]
-    assert engine.active_accounts(2, 1) == []
+    assert active_page(engine, 0, 10) == [ids[3], ids[1]]
+    assert active_page(engine, 1, 1) == [ids[1]]
+    assert active_page(engine, 2, 1) == []
     # Borrowing again re-enters at the end.
     engine.borrow(ids[0], 100 * q, trader, sender=trader)
-    assert engine.active_accounts(0, 10) == [ids[3], ids[1], ids[0]]
+    assert active_page(engine, 0, 10) == [ids[3], ids[1], ids[0]]

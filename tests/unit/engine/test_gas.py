@@ -157,3 +157,63 @@ def test_gas__cross_open_with_max_positions_held(
     )
     assert len(engine.positions_of(account)) == engine.MAX_POSITIONS()
     gas.record("engine: cross open with MAX_POSITIONS-1 positions held", receipt)
+
+
+# ---- liquidation ----------------------------------------------------------------------
+def test_gas__liquidate_bucket_fully(
+    perp_steady, pin_time, owner, trader, liquidator, fund, gas
+):
+    """A bucket with one position (10 ETH long), one non-quote collateral (2 WETH) and debt
+    (1,000 USDC): one call closes the position, repays all the debt and seizes WETH."""
+    engine, weth = perp_steady.engine, perp_steady.tokens["WETH"]
+    fund(trader, "WETH", 2)
+    pin_time(MEASURE)
+    bucket = engine.open_isolated(
+        trader, weth, 2 * 10**18, 1, 10 * 10**18, MAX_UINT256, sender=trader
+    ).return_value
+    pin_time(MEASURE + 1)
+    engine.borrow(bucket, 1_000 * perp_steady.q, trader, sender=trader)
+    fund(liquidator, "USDC", 100_000)
+    perp_steady.feeds["WETH"].set_answer(2_680 * 10**8, sender=owner)
+    pin_time(MEASURE + 60)
+    receipt = engine.liquidate(
+        bucket, MAX_UINT256, weth, 0, liquidator, sender=liquidator
+    )
+    repaid, seized, fee = receipt.return_value
+    assert repaid > 0 and seized > 0 and fee > 0
+    assert engine.positions_of(bucket) == [] and engine.debt_of(bucket) == 0
+    assert 0 < engine.collateral_of(bucket, weth) < 2 * 10**18  # no write-off needed
+    gas.record("engine: liquidate bucket (1 position, WETH, debt) fully", receipt)
+
+
+def test_gas__liquidate_cross_at_caps(
+    perp_steady, pin_time, owner, trader, liquidator, fund, funded_account, gas
+):
+    """A cross account at its caps (MAX_COLLATERALS tokens, MAX_POSITIONS longs priced by
+    WETH) after a WETH drop: one call closes every position and seizes one token."""
+    engine, registry = perp_steady.engine, perp_steady.registry
+    weth = perp_steady.tokens["WETH"]
+    params = registry.market(1).params
+    ids = [1]
+    while len(ids) < engine.MAX_POSITIONS():
+        ids.append(registry.list_market(weth, tuple(params), sender=owner).return_value)
+    account = funded_account(
+        trader, CROSS, USDC=1_000, WETH=2, WBTC="0.05", MEME=1_000, LINK=10, UNI=10
+    )
+    # the quote plus MAX_COLLATERALS other tokens
+    assert len(engine.collaterals_of(account)) == engine.MAX_COLLATERALS() + 1
+    for offset, market_id in enumerate(ids):
+        pin_time(MEASURE + offset)
+        engine.modify_position(account, market_id, 10**18, MAX_UINT256, sender=trader)
+    pin_time(MEASURE + 20)
+    engine.borrow(account, 1_000 * perp_steady.q, trader, sender=trader)
+    fund(liquidator, "USDC", 100_000)
+    perp_steady.feeds["WETH"].set_answer(2_300 * 10**8, sender=owner)
+    pin_time(MEASURE + 60)
+    receipt = engine.liquidate(
+        account, MAX_UINT256, weth, 0, liquidator, sender=liquidator
+    )
+    repaid, seized, fee = receipt.return_value
+    assert engine.positions_of(account) == []
+    assert repaid > 0 and seized > 0 and fee > 0
+    gas.record("engine: liquidate cross at caps (10 positions, 1 seize)", receipt)

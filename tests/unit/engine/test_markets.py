@@ -16,7 +16,6 @@ from engine_defaults import (
     wad,
 )
 
-EIP170_LIMIT = 24_576  # bytes of runtime code
 ETH = PERPS[0]
 
 
@@ -225,9 +224,3 @@ def test_ownership__two_steps(system, owner, stranger, attacker):
     with ape.reverts("registry: not owner"):
         registry.set_market(1, _params(), sender=owner)
     registry.set_market(1, _params(), sender=stranger)
-
-
-@pytest.mark.parametrize("name", ["MarginEngine", "MarketRegistry"])
-def test_runtime_size__within_eip170(project, name):
-    size = len(getattr(project, name).contract_type.get_runtime_bytecode())
-    assert size <= EIP170_LIMIT, size

@@ -45,6 +45,8 @@ abi: compile ## regenerate interfaces/*.json from the compiled deployables
 gas: compile ## re-measure gas scenarios and bytecode sizes into gas_reports/
 	@# The whole suite, not just -m gas: a scenario's calldata holds addresses that depend on
 	@# what was deployed before it, so only the order `make test` uses gives its exact figures.
+	@# Sizes first: the suite checks them, and the snapshot is only rewritten by a green run.
+	$(PY) -m scripts._reports sizes
 	ape test tests --update-gas $(PYTEST_ARGS)
 	$(PY) -m scripts._reports sizes
 

@@ -271,7 +271,8 @@ def test_liquidate__dust_remainder_shrinks_the_repay(
         weth_bucket, debt - 5 * system.q, weth, 0, liquidator, sender=liquidator
     )
     repaid, seized, _ = receipt.return_value
-    assert repaid == debt - engine.min_debt()
+    # The call's block is a second later than the simulation's: the debt may be a wei more.
+    assert 0 <= repaid - (debt - engine.min_debt()) <= 2
     assert engine.debt_of(weth_bucket) == engine.min_debt()
     assert seized == seize_for(repaid, WAD, system.q, wad("2700"), 10**18, wad("0.05"))
 

@@ -7,7 +7,7 @@ Order of a deployment, and where each check lives (docs/deploy.md):
 3. ``preflight``: what needs the chain, read-only (chain id, mocks only on local chains and
    testnets, code and decimals at every configured address, a price for every listing).
 4. ``deploy``: mocks (local/testnet configs only), then the OracleAdapter and its feeds,
-   the Vault, MarketRegistry and MarginEngine, the collaterals, the perp markets.
+   the Vault, MarketRegistry and MarginEngine, the Lens, the collaterals, the perp markets.
 5. ``write_deployment``: ``deployments/<name>.json`` for bots and integrators.
 No transaction is sent before steps 1-3 pass. ``run_deploy`` chains them.
 """
@@ -45,6 +45,9 @@ TESTNET_CHAIN_IDS = frozenset({11155111, 421614, 11155420})
 MOCK_CHAIN_IDS = LOCAL_CHAIN_IDS | TESTNET_CHAIN_IDS
 
 Log = Callable[[str], None]
+
+# The contracts with an owner (two-step transfer): the handover offers each of them.
+OWNED = ("OracleAdapter", "Vault", "MarketRegistry", "MarginEngine")
 
 
 class DeploymentExistsError(RuntimeError):
@@ -415,6 +418,8 @@ def deploy(
     owner = config.roles.owner
     if owner is not None and owner != deployer.address:
         for label, contract in dep.contracts.items():
+            if label not in OWNED:
+                continue  # the Lens holds nothing and has no owner
             receipt = contract.transfer_ownership(owner, sender=deployer)
             send(f"{label}.transfer_ownership", receipt)
         dep.pending_owner = owner
@@ -480,6 +485,11 @@ def _deploy_vault_and_engine(
     log(f"MarginEngine at {engine.address}")
     send("vault.set_engine", vault.set_engine(engine.address, sender=deployer))
     send("registry.set_engine", registry.set_engine(engine.address, sender=deployer))
+    # The read-only Lens bots scan with (it holds nothing and has no owner).
+    lens = deployer.deploy(project.Lens, engine.address)
+    dep.contracts["Lens"] = lens
+    send("deploy Lens", chain.get_receipt(lens.txn_hash))
+    log(f"Lens at {lens.address}")
     if config.roles.guardian is not None:
         guardian = config.roles.guardian
         send("vault.set_guardian", vault.set_guardian(guardian, sender=deployer))

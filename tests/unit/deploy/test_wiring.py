@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
+
+from scripts import _deploy
 from deploy_helpers import config_dict, set_path
 
 from scripts._config import config_path, load, to_units, to_wad
@@ -20,6 +22,12 @@ CONFIG, _ = load(config_path("local"))
 def wired(deploy_with):
     dep, _ = deploy_with("local")
     return dep
+
+
+def test_lens_reads_the_engine(wired):
+    lens, engine = wired.contracts["Lens"], wired.contracts["MarginEngine"]
+    assert lens.engine() == engine.address
+    assert lens.active_accounts(0, 10) == [] and lens.liquidatable(0, 10) == []
 
 
 def test_vault_holds_the_quote_token_and_names_the_engine(wired):
@@ -62,7 +70,11 @@ def test_owner_handover_offers_every_contract_and_needs_acceptance(
     data = set_path(config_dict("local"), "roles.owner", new_owner.address)
     dep, path = deploy_with(write_config(data))
     assert json.loads(path.read_text())["pending_owner"] == new_owner.address
-    for name, contract in dep.contracts.items():
+    assert set(dep.contracts) - set(_deploy.OWNED) == {
+        "Lens"
+    }  # holds nothing, no owner
+    for name in _deploy.OWNED:
+        contract = dep.contracts[name]
         assert contract.owner() == owner.address, (
             name
         )  # still the deployer until accepted
@@ -73,7 +85,8 @@ def test_owner_handover_offers_every_contract_and_needs_acceptance(
 
 def test_no_handover_leaves_the_deployer_in_charge(wired, owner):
     zero = "0x0000000000000000000000000000000000000000"
-    for name, contract in wired.contracts.items():
+    for name in _deploy.OWNED:
+        contract = wired.contracts[name]
         assert (contract.owner(), contract.pending_owner()) == (owner.address, zero), (
             name
         )

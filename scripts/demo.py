@@ -9,29 +9,39 @@ puts only the bucket holding it underwater. Then perps: the trader opens a lever
 and an ETH long in two buckets, the other trader a hedged pair (long ETH, short BTC) in one
 cross account and the same pair split over two buckets; funding and interest accrue over a
 week; a MEME crash makes only the MEME bucket liquidatable; ETH and BTC falling together sink
-one leg of the split pair while the hedged cross account stays healthy. Last, the oracle's L2
-failure modes, live. Liquidation itself is the next milestone: the story marks where the bot
-will act and liquidates nothing.
+one leg of the split pair while the hedged cross account stays healthy. Wherever the story
+flags an account, the real liquidator bot (scripts/_bot.py, the same core `ape run liquidator`
+runs) does one round through the Lens and liquidates it; the story prints what it seized and
+earned, the account after, every other account unchanged, and the vault (bad debt written
+off included). Last, the oracle's L2 failure modes, live.
 
 Block times are deterministic: every block is exactly 1 s after the previous one
-(anvil_setBlockTimestampInterval) except the story's explicit time jumps, so interest and
-funding, and every number printed, are the same on every run.
+(anvil_setBlockTimestampInterval) except the story's explicit time jumps and the bot's
+rounds, whose transactions land in the second the bot's scan read (interval 0 for the round,
+as several Arbitrum blocks share a timestamp), so interest and funding, and every number
+printed, are the same on every run.
 """
 
 from __future__ import annotations
 
+import sys
 from decimal import Decimal
+from typing import NamedTuple
 
 import click
 from ape.cli import ConnectedProviderCommand
+from rich.console import Console
 
-from scripts import _config, _deploy
+from scripts import _bot, _config, _deploy
+from scripts._constants import ZERO_ADDRESS
 from scripts._ui import console, quiet_reverts, status_name, table, units, wad
 
 MAX_UINT = 2**256 - 1
 WAD = 10**18
 DAY = 86_400
 SLIPPAGE = Decimal("0.05")  # acceptable price: 5% worse than the oracle price
+# Minted to the liquidator's account: the bot repays debt from its own balance.
+LIQUIDATOR_USDC = 100_000
 
 
 class Story:
@@ -169,6 +179,54 @@ class Story:
         """The account's quote collateral, quote units."""
         return int(self.engine.collateral_of(account_id, self.quote.address))
 
+    def label(self, account_id: int) -> str:
+        return f"#{account_id} {self.names.get(account_id, '')}".rstrip()
+
+    def ledger(self, account_id: int) -> tuple:
+        """Everything the engine books for the account: collateral per token, debt shares,
+        positions (size and basis)."""
+        e = self.engine
+        return (
+            tuple(
+                (str(t), int(e.collateral_of(account_id, t)))
+                for t in e.collaterals_of(account_id)
+            ),
+            int(e.debt_shares_of(account_id)),
+            tuple(
+                (int(p.market_id), int(p.size), int(p.basis))
+                for p in e.positions_of(account_id)
+            ),
+        )
+
+    def collateral_text(self, account_id: int) -> str:
+        """The account's collateral balances, e.g. 1,234.56 USDC, 0.5 WBTC; "none"."""
+        parts = []
+        for token in self.engine.collaterals_of(account_id):
+            amount = int(self.engine.collateral_of(account_id, token))
+            symbol = self.symbol(str(token))
+            parts.append(f"{units(amount, self.decimals(symbol), 4)} {symbol}")
+        return ", ".join(parts) or "none"
+
+    def positions_text(self, account_id: int) -> str:
+        """The open positions read back from the engine, e.g. +10 ETH; "none"."""
+        by_id = {mid: name for name, (mid, _, _) in self.dep.markets.items()}
+        parts = []
+        for p in self.engine.positions_of(account_id):
+            size = Decimal(int(p.size)) / WAD
+            parts.append(
+                f"{'+' if size > 0 else '-'}{abs(size):,} {by_id[int(p.market_id)]}"
+            )
+        return ", ".join(parts) or "none"
+
+    def symbol(self, address: str) -> str:
+        for symbol, token in self.tokens.items():
+            if token.address.lower() == address.lower():
+                return symbol
+        return address[:10]
+
+    def decimals(self, symbol: str) -> int:
+        return int(self.tokens[symbol].decimals())
+
     def vault_row(self, label: str) -> list[str]:
         v = self.vault
         return [
@@ -193,6 +251,239 @@ VAULT_COLUMNS = [
 ]
 
 
+class Liquidation(NamedTuple):
+    """One account the bot liquidated, as the story reports it (a NamedTuple: `ape run`
+    loads this file without registering it as a module, which a dataclass needs)."""
+
+    chapter: str
+    action: _bot.Action
+    closed: str  # the positions closed, e.g. "+25,000 MEME at 0.1400"; "none"
+    seized: str  # e.g. "38,514.1343 MEME"; "nothing"
+    # quote units the vault wrote off in the transaction (its BadDebtWrittenOff events)
+    bad_debt: int
+    from_reserve: int
+    from_lps: int
+
+
+class Keeper:
+    """The liquidator bot of scripts/_bot.py (what `ape run liquidator` runs), signing with a
+    fresh ape test account and repaying debt from its own USDC; the story runs one round
+    wherever it flags accounts."""
+
+    def __init__(self, s: Story, account, path):
+        from ape import chain
+
+        self.s = s
+        self.account = account
+        s.quote.mint(
+            account, s.amount(s.config.quote.symbol, LIQUIDATOR_USDC), sender=account
+        )
+        # The bot's own log lines, without the time and the source line.
+        log = Console(
+            width=None if sys.stdout.isatty() else 120, log_time=False, log_path=False
+        )
+        self.bot = _bot.Liquidator(
+            chain.provider.web3,
+            _bot.load_deployment(path),
+            _bot.ApeSigner(account),
+            _bot.BotConfig(),
+            console=log,
+        )
+        self.bot.ensure_approval()
+        self.liquidations: list[Liquidation] = []
+        self.changed: list[tuple[str, int]] = []  # (chapter, id): another account moved
+        self.rounds = 0
+
+    def round(self, chapter: str) -> _bot.Round:
+        """One bot round at the head: what it did (gain and gas per liquidation), the
+        liquidated accounts after, every other account before and after, the vault.
+
+        The round's transactions land in the second its scan read (block timestamp interval 0
+        for the round; on Arbitrum several blocks share a timestamp too), so "before" and
+        "after" are the same instant: no interest or funding accrues in between, and any
+        difference in another account's health would be the liquidation's doing."""
+        from ape import chain
+
+        s = self.s
+        ids = list(range(1, int(s.engine.account_count()) + 1))
+        health = {i: int(s.engine.health_factor(i)) for i in ids}
+        ledger = {i: s.ledger(i) for i in ids}
+        vault_rows = [s.vault_row("before the round")]
+        balance = int(s.quote.balanceOf(self.account))
+        console.print(
+            f"[bold]liquidator bot[/] (scripts/_bot.py, signing as {self.account.address}, "
+            f"{units(balance, s.qdec)} USDC to repay with) runs one round:"
+        )
+        chain.provider.make_request("anvil_setBlockTimestampInterval", [0])
+        try:
+            rnd = self.bot.run_round()
+        finally:
+            chain.provider.make_request("anvil_setBlockTimestampInterval", [1])
+        self.rounds += 1
+        rows, done = [], []
+        for a in rnd.actions:
+            if a.outcome != "liquidated":
+                rows.append([s.label(a.account_id), f"{a.outcome}: {a.detail}"])
+                continue
+            receipt = s.step(
+                f"liquidate #{a.account_id} ({s.names.get(a.account_id, '?')})",
+                chain.get_receipt(a.tx_hash),
+            )
+            row = action_row(s, a, receipt)
+            rows.append(row)
+            logs = receipt.decode_logs(s.vault.BadDebtWrittenOff)
+            done.append(
+                Liquidation(
+                    chapter,
+                    a,
+                    row[1],
+                    row[2],
+                    sum(int(log.assets) for log in logs),
+                    sum(int(log.from_reserve) for log in logs),
+                    sum(int(log.from_lps) for log in logs),
+                )
+            )
+        self.liquidations.extend(done)
+        candidates = ", ".join(f"#{i}" for i in rnd.candidates) or "none"
+        console.print(
+            table(
+                f"Bot round, chapter {chapter} (block {rnd.block}: {rnd.active} active "
+                f"accounts, liquidatable {candidates}; USDC)",
+                ["account", "closed", "seized", "repaid", "fee", "gain", "gas"],
+                rows,
+            )
+        )
+        liquidated = [d.action.account_id for d in done]
+        if liquidated:
+            console.print(after_table(s, liquidated))
+        rows, changed = [], []
+        for i in ids:
+            if i in liquidated:
+                continue
+            after = int(s.engine.health_factor(i))
+            untouched = s.ledger(i) == ledger[i]
+            if after != health[i] or not untouched:
+                changed.append(i)
+            rows.append(
+                [
+                    s.label(i),
+                    health_text(health[i]),
+                    health_text(after),
+                    "untouched" if untouched else "CHANGED",
+                    "NO" if i in changed else "yes",
+                ]
+            )
+        self.changed.extend((chapter, i) for i in changed)
+        console.print(
+            table(
+                "Every other account, before and after the round (health factor to the "
+                "wei, same instant; ledger = collateral, debt shares, positions)",
+                ["account", "health before", "health after", "ledger", "identical"],
+                rows,
+            )
+        )
+        vault_rows.append(s.vault_row("after the round"))
+        console.print(table("Vault", VAULT_COLUMNS, vault_rows))
+        console.print(bad_debt_text(s, done))
+        console.print(
+            f"the bot liquidated {describe(s, liquidated)}; "
+            + (
+                f"the other {len(rows)} accounts are identical after the round"
+                if not changed
+                else f"[red]changed: {describe(s, changed)}[/]"
+            )
+        )
+        return rnd
+
+
+def after_table(s: Story, liquidated: list[int]):
+    """The liquidated accounts read back: positions, collateral and debt left, health."""
+    return table(
+        "Liquidated accounts after the round",
+        [
+            "account",
+            "positions",
+            "collateral left",
+            "debt (USDC)",
+            "health",
+            "liquidatable",
+        ],
+        [
+            [
+                s.label(i),
+                s.positions_text(i),
+                s.collateral_text(i),
+                units(s.engine.debt_of(i), s.qdec),
+                s.health(i),
+                "YES" if s.engine.is_liquidatable(i) else "no",
+            ]
+            for i in liquidated
+        ],
+    )
+
+
+def liquidation_text(s: Story, d: Liquidation) -> str:
+    """e.g. "#5 (alice MEME bucket) in chapter 7: closed +25,000 MEME at 0.1400, fee 70.00
+    USDC, gain 70.00 USDC"."""
+    a = d.action
+    parts = [f"closed {d.closed}"] if d.closed != "none" else []
+    if a.repaid:
+        parts.append(f"repaid {units(a.repaid, s.qdec)} USDC")
+    if d.seized != "nothing":
+        parts.append(f"seized {d.seized}")
+    if a.fee:
+        parts.append(f"fee {units(a.fee, s.qdec)} USDC")
+    parts.append(f"gain {units(a.gain, s.qdec)} USDC")
+    return (
+        f"#{a.account_id} ({s.names[a.account_id]}) in chapter {d.chapter}: "
+        + ", ".join(parts)
+    )
+
+
+def health_text(hf: int) -> str:
+    """A health factor WAD to the wei (18 decimals), or ∞ without debt or positions."""
+    return "∞ (no debt)" if hf == MAX_UINT else wad(hf, 18)
+
+
+def bad_debt_text(s: Story, done: list[Liquidation]) -> str:
+    bad_debt = sum(d.bad_debt for d in done)
+    if not bad_debt:
+        return "no bad debt: the vault wrote nothing off"
+    return (
+        f"bad debt written off (vault BadDebtWrittenOff): {units(bad_debt, s.qdec, 4)} USDC, "
+        f"{units(sum(d.from_reserve for d in done), s.qdec, 4)} from the reserve and "
+        f"{units(sum(d.from_lps for d in done), s.qdec, 4)} from the LPs"
+    )
+
+
+def action_row(s: Story, a: _bot.Action, receipt) -> list[str]:
+    """One row of a bot round: the positions it closed (registry PositionLiquidated), what
+    it seized (a token, or the sweep's quote value), repaid, the fee it was paid, its gain
+    (fee + seized value − repaid) and the transaction's gas (receipt gas_used)."""
+    by_id = {mid: name for name, (mid, _, _) in s.dep.markets.items()}
+    closed = ", ".join(
+        f"{'+' if int(log.size) > 0 else '-'}{abs(Decimal(int(log.size)) / WAD):,} "
+        f"{by_id[int(log.market_id)]} at {wad(log.price, 4 if log.price < 10 * WAD else 2)}"
+        for log in receipt.decode_logs(s.registry.PositionLiquidated)
+    )
+    if a.seized == 0:
+        seized = "nothing"
+    elif a.seize_token == ZERO_ADDRESS:
+        seized = f"sweep: {units(a.seized, s.qdec)} USDC of value"
+    else:
+        token = s.symbol(a.seize_token)
+        seized = f"{units(a.seized, s.decimals(token), 4)} {token}"
+    return [
+        s.label(a.account_id),
+        closed or "none",
+        seized,
+        units(a.repaid, s.qdec),
+        units(a.fee, s.qdec),
+        units(a.gain, s.qdec),
+        f"{int(receipt.gas_used):,}",
+    ]
+
+
 @click.command(cls=ConnectedProviderCommand)
 @click.option(
     "--config",
@@ -209,7 +500,7 @@ def cli(config_name: str):
     # Deterministic block times (see the module notes): every block 1 s after the previous.
     chain.provider.make_request("anvil_setBlockTimestampInterval", [1])
     config, digest = _config.load(_config.config_path(config_name))
-    deployer, lp, lp2, alice, bob = accounts.test_accounts[0:5]
+    deployer, lp, lp2, alice, bob, liquidator = accounts.test_accounts[0:6]
     console.rule("[bold]Bulkhead demo")
     console.print(
         f"chain id {chain.chain_id}, deployer {deployer.address}, config {config_name}.yaml ({digest[:12]})"
@@ -236,6 +527,11 @@ def cli(config_name: str):
         price, status = s.oracle.price_info(token.address)
         rows.append([symbol, wad(price, 4), status_name(status)])
     console.print(table("Oracle prices (USD)", ["asset", "price", "status"], rows))
+    keeper = Keeper(s, liquidator, path)
+    console.print(
+        f"liquidator {liquidator.address}: {LIQUIDATOR_USDC:,} USDC minted to repay debt "
+        f"with; it runs the liquidator bot (scripts/_bot.py) on {path.name}"
+    )
 
     # ---- 1. LPs fund the vault ----
     console.rule("1. LPs deposit into the ERC-4626 vault")
@@ -251,6 +547,14 @@ def cli(config_name: str):
     wbtc_bucket = s.open(alice, 1, "open bucket (alice, WBTC)")
     meme_bucket = s.open(alice, 1, "open bucket (alice, MEME)")
     cross = s.open(bob, 2, "open cross account (bob)")
+    s.names.update(
+        {
+            weth_bucket: "alice WETH loan bucket",
+            wbtc_bucket: "alice WBTC bucket",
+            meme_bucket: "alice MEME loan bucket",
+            cross: "bob loan cross",
+        }
+    )
     for who, acct, symbol, whole in (
         (alice, weth_bucket, "WETH", 10),
         (alice, wbtc_bucket, "WBTC", "0.5"),
@@ -336,24 +640,24 @@ def cli(config_name: str):
     for i in ids:
         rows.append(
             [
-                f"#{i} {s.engine.mode_of(i) == 1 and 'bucket' or 'cross'}",
+                s.label(i),
                 before[i][0],
                 s.health(i),
-                str(s.engine.is_liquidatable(i)),
+                "YES" if s.engine.is_liquidatable(i) else "no",
             ]
         )
     console.print(
         table("Health factor", ["account", "before", "after", "liquidatable"], rows)
     )
-    console.print(
-        "liquidation (the entry point and the bot) is the next milestone; the flag above is what a bot will act on."
-    )
+    flagged = [i for i in ids if s.engine.is_liquidatable(i)]
+    console.print(f"liquidatable after the MEME crash: {describe(s, flagged)}")
+    keeper.round("4")
 
     # ---- 5.-8. perps ----
     perps = perps_open(s, alice, bob)
     perps_funding(s, perps, deployer)
-    after_crash = perps_meme_crash(s, perps, deployer)
-    after_move = perps_correlated_move(s, perps, deployer)
+    after_crash = perps_meme_crash(s, perps, deployer, keeper)
+    after_move = perps_correlated_move(s, perps, deployer, keeper)
 
     # ---- 9. oracle failure modes ----
     console.rule("9. The oracle's L2 failure modes")
@@ -409,8 +713,28 @@ def cli(config_name: str):
     )
     console.print(
         f"perps: liquidatable after the MEME crash: {describe(s, after_crash)}; after ETH and "
-        f"BTC -10%: {describe(s, after_move)}. Nothing was liquidated (engine.liquidate and "
-        "the bot are the next milestone)."
+        f"BTC -10%: {describe(s, after_move)}."
+    )
+    done = keeper.liquidations
+    liquidated = "; ".join(liquidation_text(s, d) for d in done)
+    ids = {d.action.account_id for d in done}
+    console.print(
+        f"liquidations: the bot ran {keeper.rounds} rounds and liquidated {len(done)} "
+        f"accounts: {liquidated or 'none'}. The liquidator gained "
+        f"{units(sum(d.action.gain for d in done), s.qdec)} USDC in all; "
+        f"{bad_debt_text(s, done)}. "
+        + (
+            f"bob's hedged cross account #{perps['cross']} was never liquidated. "
+            if perps["cross"] not in ids
+            else f"[red]bob's hedged cross account #{perps['cross']} was liquidated.[/] "
+        )
+        + (
+            "Every other account was identical after each round."
+            if not keeper.changed
+            else "[red]Accounts changed in a round they were not liquidated in: "
+            + ", ".join(f"#{i} (chapter {c})" for c, i in keeper.changed)
+            + "[/]"
+        )
     )
 
 
@@ -480,21 +804,6 @@ def risk_rows(s: Story, ids: list[int], before: dict[int, str]) -> list[list[str
 
 def describe(s: Story, ids: list[int]) -> str:
     return ", ".join(f"#{i} ({s.names[i]})" for i in ids) or "none"
-
-
-def liquidation_placeholder(s: Story, flagged: list[int]) -> None:
-    # ---- LIQUIDATION BOT: NOT IMPLEMENTED YET ------------------------------------------
-    # engine.liquidate is the next milestone (being written). When it lands, the keeper
-    # bot liquidates every flagged account HERE:
-    #     engine.liquidate(account_id, repay_amount, seize_token, min_seize, receiver,
-    #                      sender=liquidator)
-    # and the story prints what was closed, the liquidator's fee and what the vault kept.
-    # Until then nothing is liquidated: the flagged accounts stay open as they are.
-    console.print(
-        f"[bold yellow]liquidation bot (next milestone):[/] will liquidate "
-        f"{describe(s, flagged)} here; engine.liquidate is not in this demo yet, so "
-        "nothing is liquidated"
-    )
 
 
 def perps_open(s: Story, alice, bob) -> dict[str, int]:
@@ -652,7 +961,7 @@ def perps_funding(s: Story, p: dict[str, int], sender) -> None:
     )
 
 
-def perps_meme_crash(s: Story, p: dict[str, int], sender) -> list[int]:
+def perps_meme_crash(s: Story, p: dict[str, int], sender, keeper: Keeper) -> list[int]:
     """Chapter 7: MEME -30%. Only the bucket holding the MEME long becomes liquidatable;
     the same trader's ETH bucket and everyone else's accounts do not move."""
     console.rule("7. MEME crashes 30%: only the MEME bucket is liquidatable")
@@ -668,11 +977,13 @@ def perps_meme_crash(s: Story, p: dict[str, int], sender) -> list[int]:
     )
     flagged = [i for i in ids if s.engine.is_liquidatable(i)]
     console.print(f"liquidatable after the MEME crash: {describe(s, flagged)}")
-    liquidation_placeholder(s, flagged)
+    keeper.round("7")
     return flagged
 
 
-def perps_correlated_move(s: Story, p: dict[str, int], sender) -> list[int]:
+def perps_correlated_move(
+    s: Story, p: dict[str, int], sender, keeper: Keeper
+) -> list[int]:
     """Chapter 8: ETH and BTC -10% together. The hedged cross account nets its legs; split
     over two buckets, the losing leg's bucket is liquidatable although bob is flat overall."""
     console.rule("8. ETH and BTC fall 10% together: the hedge nets inside one account")
@@ -698,7 +1009,17 @@ def perps_correlated_move(s: Story, p: dict[str, int], sender) -> list[int]:
         f"ETH leg {state(p['twin_eth'])}, BTC leg {state(p['twin_btc'])}"
     )
     flagged = [i for i in ids if s.engine.is_liquidatable(i)]
-    liquidation_placeholder(s, flagged)
+    rnd = keeper.round("8")
+    cross = p["cross"]
+    touched = cross in rnd.candidates or any(a.account_id == cross for a in rnd.actions)
+    console.print(
+        f"bob's hedged cross account #{cross} (health {s.health(cross)}): "
+        + (
+            "[red]the bot acted on it[/]"
+            if touched
+            else "not a candidate; the bot found nothing to do with it"
+        )
+    )
     return flagged
 
 

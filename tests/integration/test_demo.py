@@ -1,12 +1,14 @@
 """`make demo` keeps working: run the demo command end to end on its own anvil and check the
-story's claims as printed. Block times in the demo are deterministic (1 s per block, explicit
-jumps), so the figures below are exact."""
+story's claims as printed, the liquidator bot's rounds included. Block times in the demo are
+deterministic (1 s per block, explicit jumps, a bot round within one second), so the figures
+below are exact."""
 
 import json
 import os
 import re
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -34,6 +36,22 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def titled(text: str, title: str) -> dict[str, list[str]]:
+    """The body rows of the first table in `text` whose title starts with `title`."""
+    start = text.index(title)
+    return table_rows(text[start : text.index("└", start)])
+
+
+def num(cell: str) -> Decimal:
+    """A printed number ("7,002.57", "38,514.1343 MEME") as a Decimal."""
+    return Decimal(cell.split()[0].replace(",", ""))
+
+
+ROUND = "Bot round, chapter"
+AFTER = "Liquidated accounts after the round"
+OTHERS = "Every other account, before and after the round"
+
+
 @pytest.fixture(scope="module")
 def demo() -> str:
     ape = os.path.join(os.path.dirname(sys.executable), "ape")
@@ -58,9 +76,16 @@ def test_demo__borrowing_story_claims(demo):
     assert "reverts (oracle: sequencer down)" in out
     assert "repays 1,000 USDC: ok" in out
     crash = section(out, "4. MEME crashes 60%", "5. Perps")
+    rows = titled(crash, "Health factor")
     # exactly one account (the MEME collateral bucket) is liquidatable
-    assert crash.count("True") == 1
-    assert table_rows(crash)["#3 bucket"] == ["1.428", "0.571", "True"]
+    assert {label: cells[-1] for label, cells in rows.items()} == {
+        "#1 alice WETH loan bucket": "no",
+        "#2 alice WBTC bucket": "no",
+        "#3 alice MEME loan bucket": "YES",
+        "#4 bob loan cross": "no",
+    }
+    assert rows["#3 alice MEME loan bucket"] == ["1.428", "0.571", "YES"]
+    assert "liquidatable after the MEME crash: #3 (alice MEME loan bucket)" in crash
 
 
 @pytest.mark.slow
@@ -156,17 +181,20 @@ def test_demo__funding_and_interest_accrue_over_the_week(demo):
     assert rows["#8 bob twin ETH leg"][3] == "-48.30"
     assert rows["#9 bob twin BTC leg"][3] == "-42.00"
     share = {m: rows[m][-1] for m in ("before perps", "perps open", "7 days later")}
-    assert share == {
-        "before perps": "1.000029",
-        "perps open": "1.001110",  # fees and the opening spread
-        "7 days later": "1.001494",  # funding and interest
-    }
+    assert (
+        share
+        == {
+            "before perps": "1.000029",  # chapter 4's liquidation repaid, nothing written off
+            "perps open": "1.001110",  # fees and the opening spread
+            "7 days later": "1.001493",  # funding and interest
+        }
+    )
 
 
 @pytest.mark.slow
 def test_demo__meme_crash_makes_only_the_meme_bucket_liquidatable(demo):
     crash = section(demo, "7. MEME crashes 30%", "8. ETH and BTC")
-    rows = table_rows(crash)
+    rows = titled(crash, "Perp accounts after MEME -30%")
     flags = {label: cells[-1] for label, cells in rows.items()}
     assert flags == {
         "#5 alice MEME bucket": "YES",
@@ -186,18 +214,13 @@ def test_demo__meme_crash_makes_only_the_meme_bucket_liquidatable(demo):
     ]
     for label in ("#6 alice ETH bucket", "#7 bob hedged cross", "#8 bob twin ETH leg"):
         assert rows[label][4] == rows[label][5], label  # health unmoved
-    text = flat(crash)
-    assert "liquidatable after the MEME crash: #5 (alice MEME bucket)" in text
-    assert (
-        "will liquidate #5 (alice MEME bucket) here; engine.liquidate is not in this "
-        "demo yet, so nothing is liquidated" in text
-    )
+    assert "liquidatable after the MEME crash: #5 (alice MEME bucket)" in flat(crash)
 
 
 @pytest.mark.slow
 def test_demo__hedged_cross_survives_while_its_isolated_twin_is_liquidatable(demo):
     move = section(demo, "8. ETH and BTC", "9. The oracle's")
-    rows = table_rows(move)
+    rows = titled(move, "Hedged cross account vs its isolated twin")
     assert rows["#7 bob hedged cross"][1:] == [
         "-381.96",
         "6,378.94",
@@ -214,19 +237,176 @@ def test_demo__hedged_cross_survives_while_its_isolated_twin_is_liquidatable(dem
         "buckets: ETH leg #8 liquidatable (health 0.744), BTC leg #9 healthy "
         "(health 4.587)" in flat(move)
     )
-    assert "will liquidate #8 (bob twin ETH leg) here" in flat(move)
+
+
+def check_others_identical(text: str, liquidated: str, count: int) -> None:
+    """The isolation promise: every account but the liquidated one has the same health
+    factor to the wei before and after the round (read at the same instant) and an
+    untouched ledger."""
+    others = titled(text, OTHERS)
+    assert len(others) == count and liquidated not in others
+    for label, (before, after, ledger, identical) in others.items():
+        assert (before == after, ledger, identical) == (True, "untouched", "yes"), label
+
+
+def liquidation_gas(demo: str) -> dict[str, int]:
+    """The gas table's liquidation steps, in story order."""
+    gas = table_rows(section(demo, "Gas per step", "Summary"))
+    return {
+        step: int(cells[0].replace(",", ""))
+        for step, cells in gas.items()
+        if "liquidat" in step
+    }
 
 
 @pytest.mark.slow
-def test_demo__nothing_is_liquidated_and_the_summary_says_so(demo):
-    gas = section(demo, "Gas per step", "Summary")
-    steps = list(table_rows(gas))
-    assert not [step for step in steps if "liquidat" in step]
+def test_demo__bot_liquidates_the_meme_loan_bucket_after_the_memecoin_crash(demo):
+    crash = section(demo, "4. MEME crashes 60%", "5. Perps")
+    assert "block 65: 3 active, 1 liquidatable" in crash  # the bot's own log line
+    rows = titled(crash, ROUND)
+    assert list(rows) == ["#3 alice MEME loan bucket"]  # the flagged account, no other
+    closed, seized, repaid, fee, gain, gas = rows["#3 alice MEME loan bucket"]
+    # a borrowing bucket: no position to close, the whole debt (7,000 + 30 days of
+    # interest) repaid against MEME at its 10% bonus, priced at 0.20
+    assert (closed, seized, repaid, fee, gain) == (
+        "none",
+        "38,514.1343 MEME",
+        "7,002.57",
+        "0.00",
+        "700.26",
+    )
+    assert abs(num(seized) * Decimal("0.20") - num(repaid) * Decimal("1.10")) < 1
+    assert num(gain) > 0 and abs(num(gain) - num(repaid) / 10) < Decimal("0.01")
+    assert (
+        liquidation_gas(demo)["liquidate #3 (alice MEME loan bucket)"] == num(gas) > 0
+    )
+    # the account after: its debt gone, the rest of its MEME still its own
+    assert titled(crash, AFTER)["#3 alice MEME loan bucket"] == [
+        "none",
+        "1,485.8657 MEME",  # 40,000 - 38,514.1343
+        "0.00",
+        "∞ (no debt)",
+        "no",
+    ]
+    assert num(seized) + Decimal("1485.8657") == 40_000
+    check_others_identical(crash, "#3 alice MEME loan bucket", 3)
+    vault = titled(crash, "Vault")
+    before, after = vault["before the round"], vault["after the round"]
+    # debt falls by what the bot repaid (the table shows 4 decimals, the repay 2)
+    assert abs(num(before[1]) - num(after[1]) - num(repaid)) < Decimal("0.01")
+    assert before[-1] == after[-1] == "1.000029"  # share price: repaid in full, no loss
+    text = flat(crash)
+    assert "no bad debt: the vault wrote nothing off" in text
+    assert (
+        "the bot liquidated #3 (alice MEME loan bucket); the other 3 accounts are "
+        "identical after the round" in text
+    )
+
+
+@pytest.mark.slow
+def test_demo__bot_closes_the_meme_perp_bucket_and_nothing_else(demo):
+    crash = section(demo, "7. MEME crashes 30%", "8. ETH and BTC")
+    rows = titled(crash, ROUND)
+    assert list(rows) == ["#5 alice MEME bucket"]
+    closed, seized, repaid, fee, gain, gas = rows["#5 alice MEME bucket"]
+    # no debt: the bot closes the long at the oracle price and earns the 2% liquidation fee
+    # on 25,000 x 0.14 = 3,500 USD; nothing to repay, nothing to seize
+    assert (closed, seized, repaid, fee, gain) == (
+        "+25,000 MEME at 0.1400",
+        "nothing",
+        "0.00",
+        "70.00",
+        "70.00",
+    )
+    assert liquidation_gas(demo)["liquidate #5 (alice MEME bucket)"] == num(gas) > 0
+    # the loss, the fees and the week's funding came out of the bucket's own USDC
+    assert titled(crash, AFTER)["#5 alice MEME bucket"] == [
+        "none",
+        "258.8965 USDC",
+        "0.00",
+        "∞ (no debt)",
+        "no",
+    ]
+    check_others_identical(crash, "#5 alice MEME bucket", 8)
+    vault = titled(crash, "Vault")
+    # the bucket's loss beyond the fee stays with the LPs: the share price rises
+    assert num(vault["after the round"][-1]) > num(vault["before the round"][-1])
+    text = flat(crash)
+    assert "no bad debt: the vault wrote nothing off" in text
+    assert (
+        "the bot liquidated #5 (alice MEME bucket); the other 8 accounts are identical "
+        "after the round" in text
+    )
+
+
+@pytest.mark.slow
+def test_demo__bot_liquidates_the_isolated_eth_leg_and_leaves_the_hedge(demo):
+    move = section(demo, "8. ETH and BTC", "9. The oracle's")
+    assert "block 94: 6 active, 1 liquidatable" in move
+    rows = titled(move, ROUND)
+    assert list(rows) == ["#8 bob twin ETH leg"]
+    closed, seized, repaid, fee, gain, gas = rows["#8 bob twin ETH leg"]
+    assert (closed, seized, repaid, fee, gain) == (
+        "+10 ETH at 2,700.00",
+        "nothing",
+        "0.00",
+        "270.00",  # 1% of 27,000 USD
+        "270.00",
+    )
+    assert liquidation_gas(demo)["liquidate #8 (bob twin ETH leg)"] == num(gas) > 0
+    assert titled(move, AFTER)["#8 bob twin ETH leg"] == [
+        "none",
+        "7.2638 USDC",
+        "0.00",
+        "∞ (no debt)",
+        "no",
+    ]
+    # the hedged cross account (same legs, same margin) and the twin's BTC leg untouched
+    check_others_identical(move, "#8 bob twin ETH leg", 8)
+    others = titled(move, OTHERS)
+    assert others["#7 bob hedged cross"][:2] == [
+        "2.193700105510980901",
+        "2.193700105510980901",
+    ]
+    text = flat(move)
+    assert (
+        "bob's hedged cross account #7 (health 2.194): not a candidate; the bot found "
+        "nothing to do with it" in text
+    )
+    assert "no bad debt: the vault wrote nothing off" in text
+
+
+@pytest.mark.slow
+def test_demo__the_bot_liquidated_exactly_the_flagged_accounts_and_the_summary_says_so(
+    demo,
+):
+    # the bot's own log: one liquidation per flagged account, in story order, none failed
+    assert re.findall(r"^liquidated #(\d+) ", demo, re.M) == ["3", "5", "8"]
+    assert not re.search(r"^(failed|skipped) #", demo, re.M)
+    assert list(liquidation_gas(demo)) == [
+        "liquidate #3 (alice MEME loan bucket)",
+        "liquidate #5 (alice MEME bucket)",
+        "liquidate #8 (bob twin ETH leg)",
+    ]
+    steps = list(table_rows(section(demo, "Gas per step", "Summary")))
     assert "open_isolated: alice, 2,000 USDC, +25,000 MEME" in steps
     assert "modify_position: bob cross, -0.5 BTC" in steps
     summary = flat(demo[demo.index("Summary") :])
     assert re.search(
         r"perps: liquidatable after the MEME crash: #5 \(alice MEME bucket\); after ETH "
-        r"and BTC -10%: #8 \(bob twin ETH leg\)\. Nothing was liquidated",
+        r"and BTC -10%: #8 \(bob twin ETH leg\)\.",
         summary,
     )
+    assert (
+        "liquidations: the bot ran 3 rounds and liquidated 3 accounts: "
+        "#3 (alice MEME loan bucket) in chapter 4: repaid 7,002.57 USDC, seized "
+        "38,514.1343 MEME, gain 700.26 USDC; "
+        "#5 (alice MEME bucket) in chapter 7: closed +25,000 MEME at 0.1400, fee 70.00 "
+        "USDC, gain 70.00 USDC; "
+        "#8 (bob twin ETH leg) in chapter 8: closed +10 ETH at 2,700.00, fee 270.00 USDC, "
+        "gain 270.00 USDC. "
+        "The liquidator gained 1,040.26 USDC in all; no bad debt: the vault wrote nothing "
+        "off. bob's hedged cross account #7 was never liquidated. Every other account was "
+        "identical after each round." in summary
+    )
+    assert "Nothing was liquidated" not in summary

@@ -279,6 +279,14 @@ class Upstream:
             _signal_group(pid, signal.SIGKILL)
         if self.proc is not None:
             self.proc.wait()
+        # The leader is the npm shim; the native anvil it spawned (same group) may outlive it
+        # for a moment and still hold the port. Stopped means the port is free again.
+        for _ in range(50):
+            if not port_in_use(self.port):
+                return
+            time.sleep(0.1)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
 
 
 def _signal_group(pid: int, sig: int) -> None:

@@ -83,10 +83,12 @@ def test_profit__repays_debt_first(system, trader, funded_account, trade, set_pr
     modified, settled = _logs(engine, receipt)
     amount = _settled_amount(modified.realised_pnl, modified.fee)
     assert amount > debt
-    assert (settled.debt_shares_repaid, settled.paid) == (shares, amount - debt)
+    # `debt` was read a block before the close: a second of interest may add a wei.
+    assert settled.debt_shares_repaid == shares
+    assert amount - settled.paid in (debt, debt + 1)
     assert engine.debt_shares_of(account) == 0 and engine.debt_of(account) == 0
     assert vault.total_debt_shares() == total_shares - shares
-    assert engine.collateral_of(account, quote) == balance + amount - debt
+    assert engine.collateral_of(account, quote) == balance + settled.paid
     assert not engine.is_active(account)
     assert abs(vault.totalAssets() - (assets + _income(modified, wad("3300")))) <= 2
 

@@ -222,7 +222,8 @@ def test_liquidate__cross_account_close_factor_halves_the_repay(
     debt = (
         repaid * 2 + (0, 1)[repaid * 2 < 24_000 * system.q]
     )  # 50 % of the debt, rounded down
-    assert abs(repaid - 12_000 * system.q) <= 1 and debt >= 24_000 * system.q
+    # half the debt at the call's block: 12,000 USDC plus half of a few seconds' interest
+    assert 0 <= repaid - 12_000 * system.q <= 5 and debt >= 24_000 * system.q
     assert seized == seize_for(repaid, WAD, system.q, wad("2800"), 10**18, wad("0.05"))
     assert fee == 0
     after = engine.account_health(weth_cross)

@@ -4,8 +4,8 @@
 @custom:contract-name liquidation
 @license MIT
 @notice The arithmetic of a liquidation's repay-and-seize step (DESIGN.md, Liquidation
-        step 3), shared by the MarginEngine, which executes it, and the Lens, which quotes
-        it: one formula, two callers.
+        step 3), behind the MarketRegistry's `seize_plan`: the MarginEngine executes that
+        plan and the Lens quotes it, so both use one formula.
 @dev Stateless, pure. Units: debt and repay in quote units, balances and seize in token
      units, prices USD WAD per whole token, ratios WAD.
        seize_for(repay) = floor(floor(repay × q / quote_unit) × (1 + bonus) × token_unit / p)

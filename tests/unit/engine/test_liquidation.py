@@ -12,9 +12,6 @@ import ape
 import pytest
 from engine_defaults import CROSS, ISOLATED, MAX_UINT256, WAD, ZERO_ADDRESS, wad
 
-CLOSE_FACTOR = wad("0.5")
-GRACE_PERIOD = 3_600
-
 
 # ---- the arithmetic of module `liquidation`, in Python --------------------------------
 def seize_for(
@@ -29,6 +26,11 @@ def repay_for(
 ) -> int:
     usd = -(-(balance * price // unit * WAD) // (WAD + bonus))
     return -(-(usd * quote_unit) // quote_price)
+
+
+def bonus(system, symbol: str) -> int:
+    """The token's liquidation bonus as the engine stores it."""
+    return system.engine.collateral_config(system.tokens[symbol]).liquidation_bonus
 
 
 # ---- fixtures -------------------------------------------------------------------------
@@ -149,7 +151,9 @@ def test_liquidate__bucket_repays_in_full_and_seizes_with_bonus(
     repaid, seized, fee = receipt.return_value
     debt = repaid  # a bucket may repay everything: all of its debt as of the call
     assert debt >= debt_before
-    expected_seize = seize_for(debt, WAD, system.q, wad("2700"), 10**18, wad("0.05"))
+    expected_seize = seize_for(
+        debt, WAD, system.q, wad("2700"), 10**18, bonus(system, "WETH")
+    )
     assert (repaid, seized, fee) == (debt, expected_seize, 0)
     assert usdc.balanceOf(liquidator) == liquidator_funds - repaid
     assert weth.balanceOf(stranger) == seized  # the receiver, not the caller
@@ -224,7 +228,9 @@ def test_liquidate__cross_account_close_factor_halves_the_repay(
     )  # 50 % of the debt, rounded down
     # half the debt at the call's block: 12,000 USDC plus half of a few seconds' interest
     assert 0 <= repaid - 12_000 * system.q <= 5 and debt >= 24_000 * system.q
-    assert seized == seize_for(repaid, WAD, system.q, wad("2800"), 10**18, wad("0.05"))
+    assert seized == seize_for(
+        repaid, WAD, system.q, wad("2800"), 10**18, bonus(system, "WETH")
+    )
     assert fee == 0
     after = engine.account_health(weth_cross)
     assert not after.liquidatable
@@ -241,7 +247,9 @@ def test_liquidate__repay_amount_is_a_cap(
     )
     repaid, seized, _ = receipt.return_value
     assert repaid == 1_000 * system.q
-    assert seized == seize_for(repaid, WAD, system.q, wad("2800"), 10**18, wad("0.05"))
+    assert seized == seize_for(
+        repaid, WAD, system.q, wad("2800"), 10**18, bonus(system, "WETH")
+    )
     assert engine.is_liquidatable(weth_cross)  # a small repay may leave it liquidatable
 
 
@@ -258,7 +266,9 @@ def test_liquidate__deep_health_allows_a_full_close_on_cross(
     repaid, seized, _ = receipt.return_value
     assert repaid >= debt
     assert engine.debt_shares_of(weth_cross) == 0
-    assert seized == seize_for(repaid, WAD, system.q, wad("2650"), 10**18, wad("0.05"))
+    assert seized == seize_for(
+        repaid, WAD, system.q, wad("2650"), 10**18, bonus(system, "WETH")
+    )
 
 
 def test_liquidate__dust_remainder_shrinks_the_repay(
@@ -278,7 +288,9 @@ def test_liquidate__dust_remainder_shrinks_the_repay(
     # The call's block is a second later than the simulation's: the debt may be a wei more.
     assert 0 <= repaid - (debt - engine.min_debt()) <= 2
     assert engine.debt_of(weth_bucket) == engine.min_debt()
-    assert seized == seize_for(repaid, WAD, system.q, wad("2700"), 10**18, wad("0.05"))
+    assert seized == seize_for(
+        repaid, WAD, system.q, wad("2700"), 10**18, bonus(system, "WETH")
+    )
 
 
 # ---- step 4 and the sweep: underwater accounts ---------------------------------------
@@ -304,7 +316,9 @@ def test_liquidate__underwater_bucket_is_seized_whole_and_the_rest_written_off(
     )
     repaid, seized, _ = receipt.return_value
     assert seized == 10_000 * 10**18  # the whole balance
-    assert repaid == repay_for(seized, WAD, system.q, wad("0.05"), 10**18, wad("0.10"))
+    assert repaid == repay_for(
+        seized, WAD, system.q, wad("0.05"), 10**18, bonus(system, "MEME")
+    )
     [written] = _events(receipt, engine, "BadDebtWrittenOff")
     assert written.account_id == meme_bucket and written.assets > 0
     [booked] = _events(receipt, vault, "BadDebtWrittenOff")
@@ -341,9 +355,13 @@ def test_liquidate__sweep_takes_every_token_of_an_underwater_account(
     )
     repaid, seized, _ = receipt.return_value
     expected = (
-        repay_for(100 * system.q, WAD, system.q, WAD, system.q, wad("0.02"))
-        + repay_for(10**18 // 2, WAD, system.q, wad("1500"), 10**18, wad("0.05"))
-        + repay_for(10_000 * 10**18, WAD, system.q, wad("0.05"), 10**18, wad("0.10"))
+        repay_for(100 * system.q, WAD, system.q, WAD, system.q, bonus(system, "USDC"))
+        + repay_for(
+            10**18 // 2, WAD, system.q, wad("1500"), 10**18, bonus(system, "WETH")
+        )
+        + repay_for(
+            10_000 * 10**18, WAD, system.q, wad("0.05"), 10**18, bonus(system, "MEME")
+        )
     )
     assert repaid == expected
     assert seized == 1_350 * system.q  # the value swept, quote units
@@ -406,8 +424,11 @@ def test_liquidate__perps_bucket_closes_its_position_with_repay_zero(
         wad("2650"),
     )
     notional = 10 * wad("2650")
-    assert closed.liquidation_fee == notional * wad("0.01") // WAD
-    assert closed.trading_fee == notional * wad("0.0005") // WAD
+    params = registry.market(market).params
+    assert closed.liquidation_fee == -(
+        -notional * params.liquidation_fee // WAD
+    )  # rounded up
+    assert closed.trading_fee == -(-notional * params.trading_fee // WAD)
     assert fee == closed.liquidation_fee * system.q // WAD  # the quote is at 1 USD
     assert system.quote.balanceOf(stranger) == fee
     assert (repaid, seized) == (0, 0)

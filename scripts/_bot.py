@@ -566,10 +566,15 @@ class Liquidator:
             else:
                 decimals = self._token_decimals(a.seize_token)
                 seized = f"{Decimal(a.seized) / Decimal(10**decimals):,.6f} {token}"
+            # Step 2 alone (positions closed, nothing repaid or seized) earns the closing fee.
+            what = (
+                "positions closed"
+                if a.repaid == 0 and a.seized == 0
+                else f"seize {token}: repaid {self._quote_units(a.repaid)}, seized {seized}"
+            )
             text = (
-                f"#{a.account_id} seize {token}: repaid {self._quote_units(a.repaid)}, seized {seized}, "
-                f"fee {self._quote_units(a.fee)}, profit {self._quote_units(a.gain)} "
-                f"(quoted {self._quote_units(a.quoted_gain)})"
+                f"#{a.account_id} {what}, fee {self._quote_units(a.fee)}, "
+                f"profit {self._quote_units(a.gain)} (quoted {self._quote_units(a.quoted_gain)})"
             )
             if a.tx_hash:
                 text += f" tx {a.tx_hash}"

@@ -9,7 +9,7 @@
 @dev Stateless, pure. Units: debt and repay in quote units, balances and seize in token
      units, prices USD WAD per whole token, ratios WAD.
        seize_for(repay) = floor(floor(repay × q / quote_unit) × (1 + bonus) × token_unit / p)
-       repay_for(bal)   = ceil(ceil(floor(bal × p / token_unit) / (1 + bonus)) × quote_unit / q)
+       repay_for(bal)   = ceil(ceil(ceil(bal × p / token_unit) / (1 + bonus)) × quote_unit / q)
      Both round against the account's liquidator: it seizes at most the bonus and pays at
      least the value it takes, so the account never loses more than the bonus.
 """
@@ -36,7 +36,9 @@ def _full_close(bucket: bool, health: uint256, bonus: uint256, lt: uint256, debt
          when health < max(FULL_CLOSE_HEALTH, (1 + bonus) × LT of the seized token), or
          when the rest of a partial repay would be below the minimum debt.
     """
-    floor_: uint256 = max(c.FULL_CLOSE_HEALTH, (c.WAD + bonus) * lt // c.WAD)
+    # health < (1 + bonus) × LT exactly: for an integer health that is health < ceil(product),
+    # so a product that is not a whole wei still fully closes the band just below it.
+    floor_: uint256 = max(c.FULL_CLOSE_HEALTH, w._ceil_div((c.WAD + bonus) * lt, c.WAD))
     return bucket or health < floor_ or debt - debt * c.CLOSE_FACTOR // c.WAD < min_debt
 
 
@@ -56,7 +58,7 @@ def _repay_for(balance: uint256, p: Pricing) -> uint256:
     """
     @dev Quote units a liquidator pays to seize all of `balance`, rounded up.
     """
-    usd: uint256 = w._ceil_div(balance * p.token_price // p.token_unit * c.WAD, c.WAD + p.bonus)
+    usd: uint256 = w._ceil_div(w._ceil_div(balance * p.token_price, p.token_unit) * c.WAD, c.WAD + p.bonus)
     return w._ceil_div(usd * p.quote_unit, p.quote_price)
 
 

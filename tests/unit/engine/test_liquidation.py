@@ -24,7 +24,8 @@ def seize_for(
 def repay_for(
     balance: int, quote_price: int, quote_unit: int, price: int, unit: int, bonus: int
 ) -> int:
-    usd = -(-(balance * price // unit * WAD) // (WAD + bonus))
+    value = -(-(balance * price) // unit)  # what the liquidator takes: rounded up
+    usd = -(-(value * WAD) // (WAD + bonus))
     return -(-(usd * quote_unit) // quote_price)
 
 
@@ -55,6 +56,16 @@ def weth_cross(system, trader, funded_account):
     account = funded_account(trader, CROSS, WETH=10)
     system.engine.borrow(account, 24_000 * system.q, trader, sender=trader)
     return account
+
+
+@pytest.fixture
+def steady_blocks(chain):
+    """Every block exactly 1 s after the previous one for the test's duration, so a
+    transaction replayed after `chain.restore` runs at the same timestamp (the same interest)
+    as the first run, however loaded the machine is."""
+    chain.provider.make_request("anvil_setBlockTimestampInterval", [1])
+    yield
+    chain.provider.make_request("anvil_removeBlockTimestampInterval", [])
 
 
 def _snapshot(system, account_id) -> tuple:
@@ -193,21 +204,27 @@ def test_liquidate__seize_token_not_held_reverts(
 
 
 def test_liquidate__seized_below_minimum_reverts(
-    system, weth_bucket, set_price, liquidator, liquidator_funds
+    chain, steady_blocks, system, weth_bucket, set_price, liquidator, liquidator_funds
 ):
     engine, weth = system.engine, system.tokens["WETH"]
     set_price("WETH", "2700")
-    quote = engine.liquidate.call(
+    # What the liquidation seizes in the next block (same timestamp after each restore).
+    before = chain.snapshot()
+    seized = engine.liquidate(
         weth_bucket, MAX_UINT256, weth, 0, liquidator, sender=liquidator
-    )
+    ).return_value[1]
+    assert seized > 0
+    chain.restore(before)
+    before = chain.snapshot()  # a snapshot is consumed by its restore
     with ape.reverts("engine: seized below minimum"):
         engine.liquidate(
-            weth_bucket, MAX_UINT256, weth, quote[1] + 1, liquidator, sender=liquidator
+            weth_bucket, MAX_UINT256, weth, seized + 1, liquidator, sender=liquidator
         )
+    chain.restore(before)
     receipt = engine.liquidate(
-        weth_bucket, MAX_UINT256, weth, quote[1], liquidator, sender=liquidator
+        weth_bucket, MAX_UINT256, weth, seized, liquidator, sender=liquidator
     )
-    assert receipt.return_value[1] == quote[1]
+    assert receipt.return_value[1] == seized
 
 
 def test_liquidate__cross_account_close_factor_halves_the_repay(
@@ -272,22 +289,26 @@ def test_liquidate__deep_health_allows_a_full_close_on_cross(
 
 
 def test_liquidate__dust_remainder_shrinks_the_repay(
-    system, weth_bucket, set_price, liquidator, liquidator_funds
+    chain, steady_blocks, system, weth_bucket, set_price, liquidator, liquidator_funds
 ):
     """A repay cap that would leave 5 USDC of debt (min debt 10) repays debt − min_debt
     instead: never a revert for dust."""
     engine, weth = system.engine, system.tokens["WETH"]
     set_price("WETH", "2700")
-    debt = engine.liquidate.call(
+    # The whole debt at the next block: what a full liquidation repays there.
+    before = chain.snapshot()
+    debt = engine.liquidate(
         weth_bucket, MAX_UINT256, weth, 0, liquidator, sender=liquidator
-    )[0]
+    ).return_value[0]
+    chain.restore(before)
     receipt = engine.liquidate(
         weth_bucket, debt - 5 * system.q, weth, 0, liquidator, sender=liquidator
     )
     repaid, seized, _ = receipt.return_value
-    # The call's block is a second later than the simulation's: the debt may be a wei more.
-    assert 0 <= repaid - (debt - engine.min_debt()) <= 2
-    assert engine.debt_of(weth_bucket) == engine.min_debt()
+    assert repaid == debt - engine.min_debt()
+    # The shares burnt for the repay round down (the protocol's side), so the rest, read
+    # back rounded up, is the minimum debt or one quote wei above it.
+    assert 0 <= engine.debt_of(weth_bucket) - engine.min_debt() <= 1
     assert seized == seize_for(
         repaid, WAD, system.q, wad("2700"), 10**18, bonus(system, "WETH")
     )

@@ -8,10 +8,12 @@ entry in ``gas_reports/gas_snapshot.json``; ``make gas`` rewrites that file.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from scripts._ui import quiet_reverts
 
@@ -31,6 +33,18 @@ for _folder in sorted(
     if str(_folder) not in sys.path:
         sys.path.insert(0, str(_folder))
 GAS_SNAPSHOT = ROOT / "gas_reports" / "gas_snapshot.json"
+
+# Hypothesis profiles, chosen by HYPOTHESIS_PROFILE (the Makefile exports `ci`; unset = ci).
+# They set only examples, steps and the deadline: every existing @given test sets its own
+# max_examples and deadline, and the vault's state machine its own step count, so only
+# tests that leave them unset follow the profile (the system state machine,
+# tests/invariants; docs/invariants.md). `fuzz` is `make fuzz`; `dev` a local deeper run.
+settings.register_profile("ci", max_examples=25, stateful_step_count=40, deadline=None)
+settings.register_profile("dev", max_examples=50, stateful_step_count=50, deadline=None)
+settings.register_profile(
+    "fuzz", max_examples=1_000, stateful_step_count=50, deadline=None
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # A fixed origin for pinned block timestamps (2033-05-18, after any real clock): gas scenarios that
 # accrue interest or funding run at GAS_T0 + offset so the snapshot is deterministic.

@@ -1,0 +1,212 @@
+"""Tests added for survivors of the mutation run (docs/mutation.md), engine side.
+
+The lock, function by function: a token whose transfer hook calls back into the engine is
+deposited, so the hook runs while the engine holds its lock. Every external function except
+the few that are deliberately ``@reentrant`` must then revert with no data (the lock's
+revert), and the very same call made from the same hook outside any engine action must
+answer (or revert with its own reason). A mutant that adds ``@reentrant`` to one function,
+or drops ``# pragma nonreentrancy on``, makes that function answer mid-action.
+"""
+
+from __future__ import annotations
+
+import pytest
+from eth_abi import decode
+from engine_defaults import CROSS, MAX_UINT256, Listing
+
+# Session fixtures first, so ape never has to rebase its isolation snapshots mid-module.
+pytestmark = pytest.mark.usefixtures("system", "funded_account", "fund")
+
+HOOK = Listing("HOOK", 18, "10", "0.5", "0.6", "0.05", "0.1", "1000")
+DEPOSIT = 5_000
+
+# Deliberately unlocked (`@reentrant`): views of data no action changes mid-way (account
+# ownership, listing, wiring) that bots and the vault may read at any time.
+REENTRANT = {
+    "owner_of",
+    "mode_of",
+    "is_operator",
+    "account_count",
+    "account_count_of",
+    "accounts_of",
+    "collateral_config",
+    "listed_collaterals",
+    "markets",
+    "vault",
+    "oracle",
+    "registry",
+    "quote",
+}
+# Public constants: Vyper compiles their getters without the lock (they read no state).
+CONSTANTS = {
+    "MODE_ISOLATED",
+    "MODE_CROSS",
+    "MAX_COLLATERALS",
+    "MAX_POSITIONS",
+    "MAX_MARKETS",
+}
+UNLOCKED = REENTRANT | CONSTANTS
+
+
+@pytest.fixture
+def hooked_engine(deploy_engine, list_token, project, owner, attacker):
+    """A system with a hook token listed as collateral; the attacker made the token its
+    operator, so a call from the hook passes every permission check an owner would."""
+    system = deploy_engine(collaterals=())
+    token = project.MockReentrantToken.deploy("Hook", "HOOK", 18, sender=owner)
+    list_token(system, token, HOOK)
+    engine = system.engine
+    account = engine.open_account(CROSS, sender=attacker).return_value
+    engine.set_operator(token, True, sender=attacker)
+    token.mint(attacker, 10 * DEPOSIT, sender=attacker)
+    token.approve(engine, MAX_UINT256, sender=attacker)
+    engine.deposit_collateral(account, token, DEPOSIT, sender=attacker)
+    return system, token, account
+
+
+ERROR_SELECTOR = bytes.fromhex("08c379a0")  # Error(string)
+
+
+def _reason(data: bytes) -> str:
+    assert data[:4] == ERROR_SELECTOR, data
+    return decode(["string"], data[4:])[0]
+
+
+def _calls(token, account, attacker) -> dict[str, tuple[tuple, str | None]]:
+    """Every external function of the engine with arguments, and what the call does from
+    the hook OUTSIDE an engine action: None = it succeeds, else its revert reason."""
+    return {
+        # actions (the hook is the attacker's operator)
+        "open_account": ((CROSS,), None),
+        "set_operator": ((attacker, True), None),
+        "deposit_collateral": ((account, token, 0), "engine: zero amount"),
+        "withdraw_collateral": ((account, token, 1, attacker), None),
+        "transfer_collateral": ((account, account, token, 1), "engine: same account"),
+        "borrow": ((account, 0, attacker), "engine: zero amount"),
+        "repay": ((account, 1), "engine: no debt"),
+        "modify_position": ((account, 1, 0, 0), "engine: zero size"),
+        "close_position": ((account, 1, 0), "engine: no position"),
+        "open_isolated": ((attacker, token, 0, 1, 1, 0), "engine: zero amount"),
+        "liquidate": ((account, 0, token, 0, attacker), "engine: not liquidatable"),
+        # owner and guardian
+        "list_collateral": ((token, token, 0, 1, 0, 0), "engine: not owner"),
+        "configure_collateral": ((token, 0, 1, 0, 0, True), "engine: not owner"),
+        "set_min_debt": ((1,), "engine: not owner"),
+        "transfer_ownership": ((attacker,), "engine: not owner"),
+        "accept_ownership": ((), "engine: not pending owner"),
+        "set_guardian": ((attacker,), "engine: not owner"),
+        "set_paused": ((True,), "engine: not owner or guardian"),
+        # views and getters
+        "owner": ((), None),
+        "pending_owner": ((), None),
+        "guardian": ((), None),
+        "paused": ((), None),
+        "min_debt": ((), None),
+        "MODE_ISOLATED": ((), None),
+        "MODE_CROSS": ((), None),
+        "MAX_COLLATERALS": ((), None),
+        "MAX_POSITIONS": ((), None),
+        "MAX_MARKETS": ((), None),
+        "owner_of": ((account,), None),
+        "mode_of": ((account,), None),
+        "is_operator": ((attacker, token), None),
+        "account_count": ((), None),
+        "account_count_of": ((attacker,), None),
+        "accounts_of": ((attacker, 0, 10), None),
+        "active_count": ((), None),
+        "active_at": ((0,), None),
+        "is_active": ((account,), None),
+        "collateral_config": ((token,), None),
+        "listed_collaterals": ((), None),
+        "total_collateral": ((token,), None),
+        "collateral_of": ((account, token), None),
+        "collaterals_of": ((account,), None),
+        "debt_of": ((account,), None),
+        "debt_shares_of": ((account,), None),
+        "claim_of": ((account,), None),
+        "markets": ((), None),
+        "position_of": ((account, 1), None),
+        "positions_of": ((account,), None),
+        "account_health": ((account,), None),
+        "health_factor": ((account,), None),
+        "is_liquidatable": ((account,), None),
+        "vault_marks": ((), None),
+        "vault": ((), None),
+        "oracle": ((), None),
+        "registry": ((), None),
+        "quote": ((), None),
+    }
+
+
+def _functions(contract) -> set[str]:
+    return {a.name for a in contract.contract_type.abi if a.type == "function"}
+
+
+def _arm(token, engine, name, args, attacker):
+    data = getattr(engine, name).encode_input(*args)
+    token.arm(engine, data, False, sender=attacker)
+
+
+def test_every_engine_function__is_classified(hooked_engine, attacker):
+    """The tables below cover the whole ABI: a new function must say whether it is locked."""
+    system, token, account = hooked_engine
+    calls = _calls(token, account, attacker)
+    assert set(calls) == _functions(system.engine)
+    assert UNLOCKED < set(calls)
+
+
+def test_locked_functions__from_a_hook_mid_action__revert_with_the_lock(
+    hooked_engine, attacker
+):
+    """deposit_collateral -> token.transferFrom -> hook -> engine.<f>: the lock reverts
+    (no revert data) for every function but the @reentrant views and the constants; the
+    deposit goes through."""
+    system, token, account = hooked_engine
+    engine = system.engine
+    answered = []
+    locked = [n for n in _calls(token, account, attacker) if n not in UNLOCKED]
+    for name in locked:
+        _arm(token, engine, name, _calls(token, account, attacker)[name][0], attacker)
+        engine.deposit_collateral(account, token, 1, sender=attacker)
+        assert token.hook_called(), name
+        if token.hook_success() or token.hook_return() != b"":
+            answered.append(name)
+    assert answered == []
+    assert engine.collateral_of(account, token) == DEPOSIT + len(locked)
+    assert (
+        token.balanceOf(engine)
+        == engine.total_collateral(token)
+        == DEPOSIT + len(locked)
+    )
+
+
+def test_locked_functions__same_call_outside_an_action__answer(
+    hooked_engine, attacker, stranger
+):
+    """The twin: the same calls from the same hook, run by a plain wallet-to-wallet transfer
+    (no engine action under way), succeed or revert with their own reason, so a missing
+    lock would show in the test above."""
+    system, token, account = hooked_engine
+    engine = system.engine
+    for name, (args, reason) in _calls(token, account, attacker).items():
+        _arm(token, engine, name, args, attacker)
+        token.transfer(stranger, 1, sender=attacker)
+        assert token.hook_called(), name
+        if reason is None:
+            assert token.hook_success(), (name, token.hook_return())
+        else:
+            assert not token.hook_success(), name
+            assert _reason(token.hook_return()) == reason, name
+
+
+def test_unlocked_views__from_a_hook_mid_action__answer(hooked_engine, attacker):
+    """The deliberately unlocked views and the constants answer even while the engine
+    holds its lock."""
+    system, token, account = hooked_engine
+    engine = system.engine
+    calls = _calls(token, account, attacker)
+    for name in sorted(UNLOCKED):
+        _arm(token, engine, name, calls[name][0], attacker)
+        engine.deposit_collateral(account, token, 1, sender=attacker)
+        assert token.hook_called() and token.hook_success(), name
+    assert engine.collateral_of(account, token) == DEPOSIT + len(UNLOCKED)

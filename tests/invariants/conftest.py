@@ -10,32 +10,16 @@ per example.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
+from conftest_loader import engine_fixtures
 from engine_defaults import FEED_DECIMALS, HEARTBEAT
 from system_machine import MachineEnv
 from system_machine_model import MAX_UINT256, TOKENS, VIRTUAL_SHARES, WALLET_UNITS
 from system_machine_probe import Probe, deploy_probe
 
-_ENGINE_CONFTEST = (
-    Path(__file__).resolve().parents[1] / "unit" / "engine" / "conftest.py"
-)
 
-
-def _load_engine_fixtures():
-    name = "bulkhead_engine_fixtures"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, _ENGINE_CONFTEST)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-_engine = _load_engine_fixtures()
+_engine = engine_fixtures()
 # Re-exported so pytest registers them for this folder (factories: they deploy nothing).
 add_feed = _engine.add_feed
 list_token = _engine.list_token

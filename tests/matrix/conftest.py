@@ -16,31 +16,15 @@ chain snapshot of it.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest_loader import engine_fixtures
 from engine_defaults import DEVIATION, HEARTBEAT, wad
 from matrix_helpers import COMBOS, Combo, collateral_listing, quote_listing
 
-_ENGINE_CONFTEST = (
-    Path(__file__).resolve().parents[1] / "unit" / "engine" / "conftest.py"
-)
 
-
-def _load_engine_fixtures():
-    name = "bulkhead_engine_fixtures"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, _ENGINE_CONFTEST)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-_engine = _load_engine_fixtures()
+_engine = engine_fixtures()
 # Re-exported so pytest registers them for this folder (factories: they deploy nothing).
 add_feed = _engine.add_feed
 list_token = _engine.list_token

@@ -9,29 +9,13 @@ paste the printed steps (``state.seed(...)``, ``state.invariants_hold()``, rules
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
+from conftest_loader import load_conftest
 from system_machine import SystemMachine
 
-_INVARIANTS_CONFTEST = (
-    Path(__file__).resolve().parents[1] / "invariants" / "conftest.py"
-)
 
-
-def _load_invariant_fixtures():
-    name = "bulkhead_invariant_fixtures"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, _INVARIANTS_CONFTEST)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-_invariants = _load_invariant_fixtures()
+_invariants = load_conftest("invariants", "bulkhead_invariant_fixtures")
 # Re-exported so pytest registers them for this folder.
 add_feed = _invariants.add_feed
 list_token = _invariants.list_token

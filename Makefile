@@ -14,7 +14,7 @@ export HYPOTHESIS_PROFILE ?= ci
 NETWORK ?= arbitrum
 PYTEST_ARGS ?=
 
-.PHONY: help setup compile abi gas sizes test test-fast demo fork-demo lint clean
+.PHONY: help setup compile abi gas sizes test test-fast demo fork-demo simulate fuzz mutation reasons lint clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -61,6 +61,23 @@ demo: compile ## start a local anvil, deploy with mocks, play the scenario, stop
 
 fork-demo: compile ## offline L2 fork (NETWORK=arbitrum|optimism): upstream anvil with real feed addresses, fork, deploy, checks, stop
 	$(PY) -m scripts._fork run --network $(NETWORK)
+
+simulate: compile ## risk lab: reports/scale_1000.md (1,000 traders), then reports/risk_lab.md (300 traders + sweep); SIM_ARGS=... runs one custom lab instead
+ifeq ($(SIM_ARGS),)
+	ape run simulate --network ethereum:local:foundry --traders 1000 --no-sweep --name scale_1000
+	ape run simulate --network ethereum:local:foundry
+else
+	ape run simulate --network ethereum:local:foundry $(SIM_ARGS)
+endif
+
+fuzz: compile ## long Hypothesis runs: the system state machine at 1,000 examples x 50 steps
+	HYPOTHESIS_PROFILE=fuzz ape test tests/invariants tests/regressions $(PYTEST_ARGS)
+
+mutation: compile ## mutate the core contracts, run the fast suite per mutant, report in docs/mutation.md (hours)
+	$(PY) -m scripts.mutation $(MUTATION_ARGS)
+
+reasons: setup ## list revert reasons that no test checks (exit 1 if any)
+	$(PY) -m scripts._reasons
 
 lint: setup ## ruff over the Python code
 	ruff check scripts tests

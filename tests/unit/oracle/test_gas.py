@@ -21,10 +21,17 @@ pytestmark = pytest.mark.gas
 
 
 @pytest.fixture
-def listed(deploy_oracle, deploy_sequencer, deploy_asset, list_asset, pin_time, owner):
-    """At GAS_T0: a sequencer up since long ago, WETH (8-dec) and WBTC (8-dec), DAI (18-dec)."""
+def listed(
+    chain, deploy_oracle, deploy_sequencer, deploy_asset, list_asset, pin_time, owner
+):
+    """At GAS_T0: a sequencer up since long ago, WETH (8-dec) and WBTC (8-dec), DAI (18-dec).
+
+    The deployer's nonce is set to a fixed value first (the test's chain snapshot restores
+    it), so the assets' addresses, hence the calldata bytes a scenario pays for, do not
+    depend on what the suite deployed before this module."""
 
     def _setup(with_sequencer: bool = True):
+        chain.provider.make_request("anvil_setNonce", [owner.address, hex(1_000_000)])
         t0 = pin_time(0)
         sequencer = deploy_sequencer(0, t0 - 86_400) if with_sequencer else None
         oracle = deploy_oracle(sequencer)

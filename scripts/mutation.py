@@ -293,9 +293,21 @@ class Mutant:
         return "\n".join(lines)
 
     def diff(self) -> str:
-        minus = "\n".join(f"- {x}" for x in self.before.split("\n"))
-        plus = "\n".join(f"+ {x}" for x in self.after.split("\n"))
-        return f"{minus}\n{plus}"
+        """The changed lines only, each with its line number."""
+        old, new = self.before.split("\n"), self.after.split("\n")
+        if len(old) != len(new):
+            minus = "\n".join(f"- {x}" for x in old)
+            plus = "\n".join(f"+ {x}" for x in new)
+            return f"{minus}\n{plus}"
+        out = []
+        for n, (a, b) in enumerate(zip(old, new, strict=True)):
+            if a != b:
+                out += (
+                    [f"- {a}", f"+ {b}"]
+                    if len(old) == 1
+                    else [f"- {self.line + n}: {a}", f"+ {self.line + n}: {b}"]
+                )
+        return "\n".join(out)
 
 
 class Generator:
@@ -365,6 +377,19 @@ class Generator:
         for i in range(len(self.lines)):
             if self.lines[i].strip() == LOCK_PRAGMA:
                 self.add(i, i, "lock-pragma-remove", "")
+                # A file that marks functions @reentrant does not compile without the
+                # pragma: the lock's removal then also drops those decorators (one logical
+                # change, several lines, blanked so line numbers stay).
+                marks = [
+                    k for k, x in enumerate(self.lines) if x.strip() == "@reentrant"
+                ]
+                if marks:
+                    span = self.lines[i : marks[-1] + 1]
+                    blanked = [
+                        "" if x.strip() in (LOCK_PRAGMA, "@reentrant") else x
+                        for x in span
+                    ]
+                    self.add(i, marks[-1], "lock-pragma-remove", "\n".join(blanked))
             if not self.is_code(i):
                 continue
             m = self.masked[i]

@@ -1199,6 +1199,30 @@ class SystemMachine(RuleBasedStateMachine):
         self.assert_ok_prices("borrow", new, strict=True, extra=(QUOTE,))
         assert new.health.equity_init >= new.health.init_req
 
+    @rule(t=trader_index, i=account_index)
+    def drain_vault(self, t: int, i: int) -> None:
+        """A trader tops up quote collateral until it may borrow all of the vault's free
+        cash, and borrows it (utilisation 100 %): later profits beyond the cash reserved
+        for them become claims, and LP exits wait for repayments. Both calls go through
+        the ordinary rules' checks."""
+        aid = self.pick(t, i)
+        if aid is None:
+            return
+        b = self.observe().books
+        if not b.marks_ok or b.paused or b.free_cash < b.min_debt:
+            return
+        cf = self.params().collaterals[QI].collateral_factor
+        q = self.quote_price()
+        # Collateral worth the free cash at the quote's CF, and then some.
+        need = b.free_cash * WAD // max(cf, 1) * WAD // q * 11 // 10
+        self.deposit_collateral(t, i, 0, QI, need * 100 // self.unit[QUOTE] + 1)
+        free = self.observe().books.free_cash
+        capacity = (
+            self.capacity_usd(self.observe().accounts[aid]) * self.unit[QUOTE] // q
+        )
+        if capacity >= free > 0:
+            self.borrow(t, i, 0, 1_000 * free // capacity, "capacity", False)
+
     @rule(
         payer=st.integers(0, 6),
         i=st.integers(0, 40),

@@ -10,6 +10,7 @@ or drops ``# pragma nonreentrancy on``, makes that function answer mid-action.
 
 from __future__ import annotations
 
+import ape
 import pytest
 from eth_abi import decode
 from engine_defaults import CROSS, MAX_UINT256, Listing
@@ -210,3 +211,23 @@ def test_unlocked_views__from_a_hook_mid_action__answer(hooked_engine, attacker)
         engine.deposit_collateral(account, token, 1, sender=attacker)
         assert token.hook_called() and token.hook_success(), name
     assert engine.collateral_of(account, token) == DEPOSIT + len(UNLOCKED)
+
+
+# ---- the order of the checks ------------------------------------------------------------
+def test_deposit__unknown_account__reported_before_the_other_inputs(
+    system, funded_account, trader
+):
+    """An id never opened is the first thing a deposit rejects, whatever else is wrong
+    with it (a zero amount, a token never listed); its twin on an open account gets the
+    other reasons."""
+    engine, weth = system.engine, system.tokens["WETH"]
+    unknown = engine.account_count() + 1
+    with ape.reverts("engine: unknown account"):
+        engine.deposit_collateral(unknown, weth, 0, sender=trader)
+    with ape.reverts("engine: unknown account"):
+        engine.deposit_collateral(unknown, trader, 1, sender=trader)
+    account = funded_account(trader, CROSS)
+    with ape.reverts("engine: zero amount"):
+        engine.deposit_collateral(account, weth, 0, sender=trader)
+    with ape.reverts("engine: collateral not listed"):
+        engine.deposit_collateral(account, trader, 1, sender=trader)

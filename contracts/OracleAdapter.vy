@@ -75,6 +75,7 @@ R_SEQ_GRACE: constant(uint8) = 12
 R_SEQ_INVALID: constant(uint8) = 13
 R_SEQ_NO_CODE: constant(uint8) = 14
 R_SEQ_CALL_FAILED: constant(uint8) = 15
+R_PRE_RESTART: constant(uint8) = 16
 
 # ---- storage packing ------------------------------------------------------------------
 # @dev Vyper stores each struct member in a slot of its own, so the hot-path fields are
@@ -194,13 +195,14 @@ def price_info_many(assets: DynArray[address, MAX_BATCH]) -> DynArray[IOracleAda
     """
     seq_status: IOracleAdapter.PriceStatus = empty(IOracleAdapter.PriceStatus)
     seq_reason: uint8 = R_NONE
-    seq_status, seq_reason = self._sequencer()
+    restarted_at: uint256 = 0
+    seq_status, seq_reason, restarted_at = self._sequencer()
     out: DynArray[IOracleAdapter.PriceInfo, MAX_BATCH] = []
     for asset: address in assets:
         p: uint256 = 0
         status: IOracleAdapter.PriceStatus = empty(IOracleAdapter.PriceStatus)
         reason: uint8 = R_NONE
-        p, status, reason = self._classify(asset, seq_status, seq_reason)
+        p, status, reason = self._classify(asset, seq_status, seq_reason, restarted_at)
         out.append(IOracleAdapter.PriceInfo(price=p, status=status))
     return out
 
@@ -251,7 +253,8 @@ def sequencer_status() -> IOracleAdapter.PriceStatus:
     """
     status: IOracleAdapter.PriceStatus = empty(IOracleAdapter.PriceStatus)
     reason: uint8 = R_NONE
-    status, reason = self._sequencer()
+    restarted_at: uint256 = 0
+    status, reason, restarted_at = self._sequencer()
     return status
 
 
@@ -526,7 +529,7 @@ def _read_decimals(feed: address) -> (bool, uint256):
 
 @internal
 @view
-def _sequencer() -> (IOracleAdapter.PriceStatus, uint8):
+def _sequencer() -> (IOracleAdapter.PriceStatus, uint8, uint256):
     """
     @dev Classifies the sequencer: OK (no feed, or up for at least the grace period),
          GRACE (up for less than the grace period), or SEQUENCER_DOWN (down, or a feed
@@ -534,12 +537,14 @@ def _sequencer() -> (IOracleAdapter.PriceStatus, uint8):
          `startedAt` 0 or in the future). Uses `startedAt` (when the status last
          changed), not `updatedAt`. The grace period ends exactly at
          `startedAt + grace_period`, which is already OK.
-    @return The status and its reason code.
+    @return The status, its reason code and, for GRACE, the restart time (`startedAt`;
+            0 otherwise): in the grace period only answers published at or after it
+            are used (`_classify`).
     """
     config: uint256 = self._sequencer_config
     feed: address = convert(config & ADDRESS_MASK, address)
     if feed == empty(address):
-        return IOracleAdapter.PriceStatus.OK, R_NONE
+        return IOracleAdapter.PriceStatus.OK, R_NONE, 0
     ok: bool = False
     answer: int256 = 0
     started_at: uint256 = 0
@@ -549,18 +554,18 @@ def _sequencer() -> (IOracleAdapter.PriceStatus, uint8):
         # A call to an account without code succeeds with no data: tell the two apart
         # only now, when the call has warmed the account (see `_classify`).
         if not feed.is_contract:
-            return IOracleAdapter.PriceStatus.SEQUENCER_DOWN, R_SEQ_NO_CODE
-        return IOracleAdapter.PriceStatus.SEQUENCER_DOWN, R_SEQ_CALL_FAILED
+            return IOracleAdapter.PriceStatus.SEQUENCER_DOWN, R_SEQ_NO_CODE, 0
+        return IOracleAdapter.PriceStatus.SEQUENCER_DOWN, R_SEQ_CALL_FAILED, 0
     if started_at == 0 or started_at > block.timestamp:
-        return IOracleAdapter.PriceStatus.SEQUENCER_DOWN, R_SEQ_INVALID
+        return IOracleAdapter.PriceStatus.SEQUENCER_DOWN, R_SEQ_INVALID, 0
     if answer == SEQUENCER_DOWN:
-        return IOracleAdapter.PriceStatus.SEQUENCER_DOWN, R_SEQ_DOWN
+        return IOracleAdapter.PriceStatus.SEQUENCER_DOWN, R_SEQ_DOWN, 0
     if answer != SEQUENCER_UP:
-        return IOracleAdapter.PriceStatus.SEQUENCER_DOWN, R_SEQ_INVALID
+        return IOracleAdapter.PriceStatus.SEQUENCER_DOWN, R_SEQ_INVALID, 0
     # started_at <= block.timestamp was checked above: unsafe_sub cannot underflow.
     if unsafe_sub(block.timestamp, started_at) < config >> GRACE_SHIFT:
-        return IOracleAdapter.PriceStatus.GRACE, R_SEQ_GRACE
-    return IOracleAdapter.PriceStatus.OK, R_NONE
+        return IOracleAdapter.PriceStatus.GRACE, R_SEQ_GRACE, started_at
+    return IOracleAdapter.PriceStatus.OK, R_NONE, 0
 
 
 @internal
@@ -573,20 +578,25 @@ def _price_info(asset: address) -> (uint256, IOracleAdapter.PriceStatus, uint8):
     """
     seq_status: IOracleAdapter.PriceStatus = empty(IOracleAdapter.PriceStatus)
     seq_reason: uint8 = R_NONE
-    seq_status, seq_reason = self._sequencer()
-    return self._classify(asset, seq_status, seq_reason)
+    restarted_at: uint256 = 0
+    seq_status, seq_reason, restarted_at = self._sequencer()
+    return self._classify(asset, seq_status, seq_reason, restarted_at)
 
 
 @internal
 @view
 def _classify(
-    asset: address, seq_status: IOracleAdapter.PriceStatus, seq_reason: uint8
+    asset: address,
+    seq_status: IOracleAdapter.PriceStatus,
+    seq_reason: uint8,
+    restarted_at: uint256,
 ) -> (uint256, IOracleAdapter.PriceStatus, uint8):
     """
     @dev The one classifier. Checks in precedence order, each returning at once:
          SEQUENCER_DOWN (feed not read), INVALID (not listed, no code, failed call,
          decimals changed, answer <= 0, updatedAt 0 or in the future, answer above the
-         ceiling), STALE (age > heartbeat; age == heartbeat is fresh), GRACE, OUT_OF_BAND
+         ceiling), STALE (age > heartbeat; age == heartbeat is fresh; and in the grace
+         period an answer published before the restart), GRACE, OUT_OF_BAND
          (price outside [min_price, max_price], bounds inclusive), OK.
          Scaling: price = answer * 10**(18 - decimals), exact (decimals <= 18).
          Storage: one slot (`params`) for every listed asset; the `band` slot only when
@@ -594,6 +604,7 @@ def _classify(
     @param asset The 20-byte asset address.
     @param seq_status The sequencer status from `_sequencer`.
     @param seq_reason Its reason code.
+    @param restarted_at When the sequencer came back up, if GRACE (else unused).
     @return The WAD price (0 unless OK, GRACE or OUT_OF_BAND), the status, the reason code.
     """
     if seq_status == IOracleAdapter.PriceStatus.SEQUENCER_DOWN:
@@ -646,6 +657,12 @@ def _classify(
     # unsafe_mul cannot overflow.
     p: uint256 = unsafe_mul(convert(answer, uint256), scale)
     if seq_status == IOracleAdapter.PriceStatus.GRACE:
+        # An answer published before the restart was frozen by the outage: fresh by its
+        # heartbeat, but the market may have moved while no update could land. In the
+        # grace period the feeds catch up; until an asset's feed has published, it has
+        # no usable price (after the grace period the heartbeat rule alone applies).
+        if updated_at < restarted_at:
+            return 0, IOracleAdapter.PriceStatus.STALE, R_PRE_RESTART
         return p, IOracleAdapter.PriceStatus.GRACE, seq_reason
     # The band slot is read only here, once the answer is otherwise usable.
     band: uint256 = self._feeds[asset].band
@@ -710,6 +727,8 @@ def _reason(asset: address, code: uint8) -> String[64]:
         rule = " answer too large"
     elif code == R_STALE:
         rule = " stale"
+    elif code == R_PRE_RESTART:
+        rule = " predates restart"
     else:
         # R_OUT_OF_BAND, the only asset code left.
         rule = " out of band"

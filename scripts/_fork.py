@@ -594,13 +594,18 @@ def fork_checks(
     seq.set_status(True, sender=deployer)
     expect("sequencer down -> WETH", 0, down, oracle.price_info(weth))
     seq.set_status(False, sender=deployer)
-    expect("sequencer back up -> WETH", None, grace, oracle.price_info(weth))
+    # the answer predates the restart (frozen by the outage): STALE until the feed publishes
+    expect("sequencer back up -> WETH", 0, stale, oracle.price_info(weth))
+    feed = config.oracle.feeds["WETH"]
+    aggregator = project.MockAggregator.at(feed.feed)
+    answer = to_feed_answer(feed.mock_price, feed.feed_decimals)
+    aggregator.set_answer(answer, sender=deployer)
+    expect(
+        "feed published after the restart -> WETH", None, grace, oracle.price_info(weth)
+    )
     chain.mine(timestamp=chain.pending_timestamp + oracle.grace_period() + 1)
     # a live feed keeps publishing meanwhile (the OP heartbeat is shorter than the grace period)
-    feed = config.oracle.feeds["WETH"]
-    project.MockAggregator.at(feed.feed).set_answer(
-        to_feed_answer(feed.mock_price, feed.feed_decimals), sender=deployer
-    )
+    aggregator.set_answer(answer, sender=deployer)
     expect(
         "grace period over (feed updated) -> WETH",
         to_wad(feed.mock_price),

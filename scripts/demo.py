@@ -690,7 +690,12 @@ def cli(config_name: str):
         )
         dep.sequencer_feed.set_status(False, sender=deployer)
         console.print(
-            f"sequencer back UP: WETH status {status_name(s.oracle.price_info(weth)[1])} for {s.oracle.grace_period()} s"
+            f"sequencer back UP: WETH status {status_name(s.oracle.price_info(weth)[1])}"
+            " (its answer predates the restart, frozen by the outage)"
+        )
+        refresh_feeds(s, deployer)  # the feeds catch up after the restart
+        console.print(
+            f"feeds publish after the restart: WETH status {status_name(s.oracle.price_info(weth)[1])} for {s.oracle.grace_period()} s"
         )
         chain.mine(timestamp=chain.pending_timestamp + s.oracle.grace_period() + 1)
         console.print(

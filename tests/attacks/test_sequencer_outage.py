@@ -19,21 +19,23 @@ Asserted: each rule with its reason and its success twin, the exact repay and se
 deep liquidation in the grace period, and the owner's hour (an account topped up during
 the grace period survives it; its twin without the top-up is liquidated after it).
 
-FINDING (two xfail(strict) tests below, one root cause): the grace period accepts any fresh
-answer, including one published *before* the restart, so in the first blocks after the
-restart a close or a liquidation settles at the frozen pre-outage price. A trader holding
-a short through an outage in which ETH rose 2,700 -> 3,300 closes at 2,700 before the feed
-publishes and avoids its whole loss (the LPs pay it); a liquidator seizes a bucket that is
-healthy at the real price. Unit tests that go less far: tests/unit/oracle/test_sequencer.py
-(classification), tests/unit/engine/test_liquidation.py and
-tests/unit/engine/test_perp_policy.py (one rule each), tests/unit/lens/test_liquidatable.py.
+FIXED (found by this file, session 3): the grace period used to accept any fresh answer,
+including one published *before* the restart, so in the first blocks after the restart a
+close or a liquidation settled at the frozen pre-outage price (a trader holding a short
+through an outage in which ETH rose 2,700 -> 3,300 closed at 2,700 and avoided its loss;
+a liquidator seized a bucket healthy at the real price). Now, in the grace period, an
+answer older than the sequencer's restart reads STALE ("oracle: WETH predates restart"):
+nothing settles until the asset's feed has published after the restart; once the grace
+period is over the heartbeat rule alone applies. The last two tests are the regressions.
+Unit tests that go less far: tests/unit/oracle/test_sequencer.py (classification),
+tests/unit/engine/test_liquidation.py and tests/unit/engine/test_perp_policy.py (one rule
+each), tests/unit/lens/test_liquidatable.py.
 """
 
 from __future__ import annotations
 
 import ape
 import pytest
-from ape.exceptions import ContractLogicError
 from attack_helpers import (
     account,
     close,
@@ -141,9 +143,14 @@ def test_grace__deep_liquidations_and_closes_only(
     fund(env, liquidator, "USDC", 10_000)
     lp_ready(env, attacker, 1_000 * env.q)
     outage(env, chain, owner, back_up=True)
+    # Before the feeds publish again nothing settles: every answer predates the restart.
+    assert env.lens.liquidatable(0, 100) == []
+    with ape.reverts("oracle: USDC predates restart"):
+        engine.liquidate(
+            ids["deep"], MAX_UINT256, wbtc, 0, liquidator, sender=liquidator
+        )
     # The feeds publish again after the restart (same prices: nothing moved).
-    set_price(env, owner, "WETH", "2700")
-    set_price(env, owner, "WBTC", "50000")
+    publish(env, owner, USDC="1", WETH="2700", WBTC="50000")
     floor = wad("0.95")
     assert WAD > engine.account_health(ids["marginal"]).health_factor >= floor
     assert engine.account_health(ids["deep"]).health_factor < floor
@@ -213,76 +220,82 @@ def test_grace__the_owner_hour(outage_book, chain, owner, trader, liquidator):
         chain.restore(snapshot)
 
 
-def _gain_or_none(action):
-    try:
-        return action()
-    except ContractLogicError:
-        return None
-
-
-@pytest.mark.xfail(
-    raises=AssertionError,
-    strict=True,
-    reason="FINDING: in the grace period a close settles at an answer published before "
-    "the restart (fresh by its heartbeat, frozen by the outage): the first transaction "
-    "after the restart escapes the outage's price move (LPs pay it)",
-)
 def test_grace__a_close_at_the_frozen_price_front_runs_the_restart(
     outage_book, chain, owner, attacker
 ):
-    """During the outage ETH rose 2,700 -> 3,300. At the restart the attacker closes its
-    10 ETH short before the WETH feed publishes; its twin closes after. Front-running must
-    not pay (the close should wait for a post-restart price, or settle at it)."""
+    """During the outage ETH rose 2,700 -> 3,300. At the restart the attacker tries to close
+    its 10 ETH short before the feeds publish: it reverts (the answers predate the restart),
+    so the close settles at the real price once the feeds have published."""
     env, ids, _ = outage_book
     engine, usdc = env.engine, env.quote
     outage(env, chain, owner, back_up=True)
     start = engine.collateral_of(ids["short"], usdc)
+    position = engine.positions_of(ids["short"])
 
-    def close_now():
+    with ape.reverts("oracle: USDC predates restart"):
         close(env, attacker, ids["short"], "ETH")
-        return engine.collateral_of(ids["short"], usdc) - start
+    assert engine.positions_of(ids["short"]) == position
+    publish(env, owner, USDC="1")
+    with ape.reverts("oracle: WETH predates restart"):
+        close(env, attacker, ids["short"], "ETH")
+    assert engine.collateral_of(ids["short"], usdc) == start
 
-    snapshot = chain.snapshot()
-    front_run = _gain_or_none(close_now)
-    chain.restore(snapshot)
-    set_price(env, owner, "WETH", "3300")  # the feed catches up with the market
-    honest = close_now()
-    report("sequencer_outage close", front_run=front_run, honest=honest)
-    assert honest < 0  # at the real price the short lost
-    assert front_run is None or front_run <= honest, (front_run, honest)
+    publish(env, owner, WETH="3300")  # the feed catches up with the market
+    close(env, attacker, ids["short"], "ETH")
+    honest = engine.collateral_of(ids["short"], usdc) - start
+    report("sequencer_outage close", honest=honest)
+    assert engine.positions_of(ids["short"]) == []
+    # The short lost at least the move from its entry to 3,300 (plus spread and fees).
+    assert honest * 10**12 <= -(wad("33000") - position[0].basis) < 0
 
 
-@pytest.mark.xfail(
-    raises=AssertionError,
-    strict=True,
-    reason="FINDING: in the grace period a liquidation below the floor runs at an answer "
-    "published before the restart: an account that recovered during the outage is "
-    "seized at the frozen price before its feed publishes",
-)
 def test_grace__a_liquidation_at_the_frozen_price_front_runs_the_restart(
     outage_book, chain, owner, liquidator
 ):
     """During the outage WBTC recovered 50,000 -> 60,000: `deep` (0.1 WBTC, 4,400 owed) is
     healthy again at the real price (health 1.09). At the restart, before the WBTC feed
-    publishes, a liquidator seizes it at 50,000 (health 0.909 < 0.95). It must gain
-    nothing: after the feed publishes, the same call reverts "engine: not liquidatable"."""
+    publishes, a liquidator tries to seize it at 50,000 (health 0.909 < 0.95): it reverts,
+    and once the feed has published the same call reverts "engine: not liquidatable"."""
     env, ids, _ = outage_book
     engine, wbtc = env.engine, env.tokens["WBTC"]
     fund(env, liquidator, "USDC", 10_000)
     outage(env, chain, owner, back_up=True)
-    real = wad("60000")
+    publish(env, owner, USDC="1", WETH="2700")  # every feed but WBTC's has published
+    collateral = engine.collateral_of(ids["deep"], wbtc)
 
     def liquidate_now():
-        repaid, seized, _ = engine.liquidate(
+        engine.liquidate(
             ids["deep"], MAX_UINT256, wbtc, 0, liquidator, sender=liquidator
-        ).return_value
-        return seized * real // 10**8 - repaid * 10**12  # USD at the real price
+        )
 
-    snapshot = chain.snapshot()
-    front_run = _gain_or_none(liquidate_now)
-    chain.restore(snapshot)
-    set_price(env, owner, "WBTC", "60000")
+    assert env.lens.liquidatable(0, 100) == []
+    with ape.reverts("oracle: WBTC predates restart"):
+        liquidate_now()
+    assert engine.collateral_of(ids["deep"], wbtc) == collateral
+    publish(env, owner, WBTC="60000")
+    assert not engine.is_liquidatable(ids["deep"])
     with ape.reverts("engine: not liquidatable"):
         liquidate_now()
-    report("sequencer_outage liquidation", gain_usd_wad=front_run)
-    assert front_run is None or front_run <= 0, front_run
+    assert engine.collateral_of(ids["deep"], wbtc) == collateral
+
+
+def test_grace__after_the_grace_period__a_feed_that_never_published_prices_again(
+    outage_book, chain, owner, attacker
+):
+    """The twin of the two above: a feed that has not published since the restart (its
+    price never left the deviation band, so its nodes had nothing to publish) prices again
+    as soon as the grace period ends, by the heartbeat rule alone."""
+    env, ids, _ = outage_book
+    engine = env.engine
+    outage(env, chain, owner, back_up=True)
+    with ape.reverts("oracle: USDC predates restart"):
+        close(env, attacker, ids["short"], "ETH")
+    chain.pending_timestamp = chain.blocks.head.timestamp + env.oracle.grace_period()
+    close(env, attacker, ids["short"], "ETH")
+    assert engine.positions_of(ids["short"]) == []
+
+
+def publish(env, owner, **prices: str) -> None:
+    """The feeds of `prices` publish (symbol=decimal USD) after the restart."""
+    for symbol, price in prices.items():
+        set_price(env, owner, symbol, price)

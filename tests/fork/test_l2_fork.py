@@ -113,6 +113,13 @@ def test_sequencer_down_on_the_fork_blocks_prices_then_grace_then_ok(
         oracle.price(weth)
 
     sequencer.set_status(False, sender=keeper)
+    # the answer was published before the restart: frozen by the outage, it waits
+    assert oracle.price_info(weth) == (0, STALE)
+    with ape.reverts("oracle: WETH predates restart"):
+        oracle.price(weth)
+    aggregator = project.MockAggregator.at(feed.feed)
+    answer = to_feed_answer(feed.mock_price, feed.feed_decimals)
+    aggregator.set_answer(answer, sender=keeper)  # the feed publishes after the restart
     assert oracle.price_info(weth) == (to_wad(feed.mock_price), GRACE)
     with ape.reverts("oracle: sequencer grace period"):
         oracle.price(weth)

@@ -73,6 +73,7 @@ from system_machine_model import (
     entry_assets,
     exit_assets,
     mul_div,
+    PRE_RESTART,
     oracle_reason,
     share_price,
     usable,
@@ -294,6 +295,7 @@ class SystemMachine(RuleBasedStateMachine):
             sym: (p.price, p.status)
             for sym, p in zip(TOKENS, books.prices, strict=True)
         }
+        status = self.mark_pre_restart(status)
         self.obs = Obs(
             books, {a.account_id: a for a in accounts}, status, self.holder_addrs
         )
@@ -438,6 +440,27 @@ class SystemMachine(RuleBasedStateMachine):
         self.obs = before  # same second, same state
         self.timed("send revert", t0)
         return None
+
+    def mark_pre_restart(
+        self, status: dict[str, tuple[int, int]]
+    ) -> dict[str, tuple[int, int]]:
+        """Add PRE_RESTART to a STALE status whose answer is within its heartbeat but was
+        published before the sequencer's restart, in the grace period (the adapter's
+        "oracle: WETH predates restart"; reads the feeds only when such a case can arise)."""
+        stale = [sym for sym, (_, st_) in status.items() if st_ & Status.STALE]
+        if (
+            not stale
+            or self.s.oracle.sequencer_status(block_id="pending") != Status.GRACE
+        ):
+            return status
+        restarted = self.s.sequencer.latestRoundData()[2]
+        for sym in stale:
+            updated = self.s.feeds[sym].latestRoundData()[3]
+            heartbeat = self.s.oracle.feed_config(self.addr[sym]).heartbeat
+            if self.now - updated <= heartbeat and updated < restarted:
+                status[sym] = (status[sym][0], status[sym][1] | PRE_RESTART)
+                self.checked("answer predates the restart")
+        return status
 
     def relevant_status(self, acc: Any, extra: tuple[str, ...] = ()) -> dict[str, int]:
         """Statuses of the assets the account's health reads (plus `extra`)."""

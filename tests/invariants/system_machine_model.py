@@ -67,10 +67,17 @@ ORACLE_DOWN = "oracle: sequencer down"
 ORACLE_GRACE = "oracle: sequencer grace period"
 
 
+# Not an adapter status: the machine adds it to STALE when the answer is stale only because
+# it predates the sequencer's restart (in the grace period), to know the exact reason.
+PRE_RESTART = 1 << 16
+
+
 def oracle_reason(symbol: str, status: int) -> str | None:
     """The adapter's revert reason for an asset whose status is `status` (None if OK)."""
     if status & Status.SEQUENCER_DOWN:
         return ORACLE_DOWN
+    if status & PRE_RESTART:
+        return f"oracle: {symbol} predates restart"
     if status & Status.STALE:
         return f"oracle: {symbol} stale"
     if status & Status.GRACE:

@@ -160,3 +160,19 @@ def feed_answer(price: str, decimals: int = FEED_DECIMALS) -> int:
     value = Fraction(price) * 10**decimals
     assert value.denominator == 1
     return int(value)
+
+
+def restart_sequencer(system, owner, publish: bool = True) -> None:
+    """The sequencer goes down and comes back up now (its grace period starts); with
+    `publish` every feed then republishes its answer, as live feeds catch up after a
+    restart (answers published before it are STALE in the grace period)."""
+    system.sequencer.set_status(True, sender=owner)
+    system.sequencer.set_status(False, sender=owner)
+    if publish:
+        publish_all(system, owner)
+
+
+def publish_all(system, owner) -> None:
+    """Every feed publishes its current answer again (updatedAt = the next block)."""
+    for feed in system.feeds.values():
+        feed.set_answer(feed.latestRoundData()[1], sender=owner)

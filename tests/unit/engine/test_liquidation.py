@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import ape
 import pytest
-from engine_defaults import CROSS, ISOLATED, MAX_UINT256, WAD, ZERO_ADDRESS, wad
+from engine_defaults import (
+    CROSS,
+    ISOLATED,
+    MAX_UINT256,
+    WAD,
+    ZERO_ADDRESS,
+    restart_sequencer,
+    wad,
+)
 
 
 # ---- the arithmetic of module `liquidation`, in Python --------------------------------
@@ -527,10 +535,7 @@ def test_liquidate__grace_period_only_below_the_floor(
 ):
     engine, weth = system.engine, system.tokens["WETH"]
     set_price("WETH", "2700")  # health 0.956: liquidatable, above the 0.95 floor
-    system.sequencer.set_status(True, sender=owner)
-    system.sequencer.set_status(
-        False, sender=owner
-    )  # just back up: the grace period starts
+    restart_sequencer(system, owner)  # just back up: the grace period starts
     assert engine.account_health(weth_bucket).health_factor > wad("0.95")
     with ape.reverts("engine: grace period above floor"):
         engine.liquidate(

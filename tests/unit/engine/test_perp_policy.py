@@ -12,6 +12,8 @@ from __future__ import annotations
 import ape
 import pytest
 from engine_defaults import (
+    publish_all,
+    restart_sequencer,
     CROSS,
     GRACE_PERIOD,
     HEARTBEAT,
@@ -73,13 +75,15 @@ def test_out_of_band__blocks_opening_not_closing(system, owner, trader, held, fu
 def test_sequencer_grace__blocks_opening_not_closing(
     system, owner, chain, trader, held, fund, trade
 ):
-    system.sequencer.set_status(True, sender=owner)
-    system.sequencer.set_status(False, sender=owner)  # back up: the grace period starts
+    restart_sequencer(system, owner, publish=False)
+    # Until the feeds publish after the restart, their answers were frozen by the outage.
+    with ape.reverts("oracle: USDC predates restart"):
+        system.engine.close_position(held, 1, 0, sender=trader)
+    publish_all(system, owner)
     _risk_adding_fail(system, trader, held, fund, "oracle: sequencer grace period")
     _risk_reducing_pass(system, trader, held)
     chain.mine(timestamp=chain.blocks.head.timestamp + GRACE_PERIOD)
-    for feed in system.feeds.values():
-        feed.set_answer(feed.latestRoundData()[1], sender=owner)
+    publish_all(system, owner)
     trade(trader, held, "ETH", "1")  # after the grace period, opening works again
 
 

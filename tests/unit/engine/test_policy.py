@@ -11,6 +11,8 @@ from __future__ import annotations
 import ape
 import pytest
 from engine_defaults import (
+    publish_all,
+    restart_sequencer,
     CROSS,
     GRACE_PERIOD,
     HEARTBEAT,
@@ -108,8 +110,7 @@ def test_sequencer_grace__blocks_risk_adding_until_it_ends(
     system, chain, owner, trader, setup
 ):
     active, idle, empty = setup
-    system.sequencer.set_status(True, sender=owner)
-    system.sequencer.set_status(False, sender=owner)  # back up now: grace period starts
+    restart_sequencer(system, owner)  # back up now, feeds publish: grace period starts
     _risk_adding_fail(system, trader, active, empty, "oracle: sequencer grace period")
     h = system.engine.account_health(active)
     assert (
@@ -117,8 +118,7 @@ def test_sequencer_grace__blocks_risk_adding_until_it_ends(
     )  # prices are usable for views and liquidations
     assert system.engine.health_factor(active) == h.health_factor
     chain.mine(timestamp=chain.blocks.head.timestamp + GRACE_PERIOD)
-    for feed in system.feeds.values():
-        feed.set_answer(feed.latestRoundData()[1], sender=owner)
+    publish_all(system, owner)
     system.engine.borrow(active, 10 * system.q, trader, sender=trader)
     _riskless_pass(system, trader, active, idle, empty)
 

@@ -6,7 +6,16 @@ from __future__ import annotations
 
 import ape
 import pytest
-from engine_defaults import CROSS, HEARTBEAT, ISOLATED, MAX_UINT256, WAD, Status
+from engine_defaults import (
+    CROSS,
+    HEARTBEAT,
+    ISOLATED,
+    MAX_UINT256,
+    WAD,
+    Status,
+    publish_all,
+    restart_sequencer,
+)
 from lens_helpers import account, arm, set_price, trade
 
 
@@ -184,10 +193,11 @@ def test_stale_quote__nothing_listed(lens_env, chain, owner, liquidator, book):
 
 # ---- sequencer grace period ---------------------------------------------------------------
 def start_grace(env, owner) -> None:
-    env.sequencer.set_status(True, sender=owner)
-    env.sequencer.set_status(
-        False, sender=owner
-    )  # back up now: the grace period starts
+    """Back up now (the grace period starts); before the feeds publish again nothing is
+    listed (every answer predates the restart), then they do."""
+    restart_sequencer(env, owner, publish=False)
+    assert env.lens.liquidatable(0, 100) == []
+    publish_all(env, owner)
 
 
 def test_grace__only_accounts_below_the_floor_listed(lens_env, owner, liquidator, book):

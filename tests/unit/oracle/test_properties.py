@@ -35,7 +35,7 @@ class Example:
 
 def reference(ex: Example) -> tuple[int, Status, str]:
     """(price_info price, status, revert reason of price())."""
-    grace = False
+    grace, started_at = False, 0
     if ex.sequencer is not None:
         answer, started_at = ex.sequencer
         if started_at == 0 or started_at > ex.t or answer not in (0, 1):
@@ -57,6 +57,8 @@ def reference(ex: Example) -> tuple[int, Status, str]:
     if ex.t - ex.updated_at > ex.heartbeat:
         return 0, Status.STALE, "oracle: WETH stale"
     if grace:
+        if ex.updated_at < started_at:  # frozen by the outage
+            return 0, Status.STALE, "oracle: WETH predates restart"
         return price, Status.GRACE, "oracle: sequencer grace period"
     if not ex.min_price <= price <= ex.max_price:
         return price, Status.OUT_OF_BAND, "oracle: WETH out of band"

@@ -167,6 +167,64 @@ def test_grace__precedence_with_asset_faults(
     expect_not_ok(oracle, weth, status, reason, price)
 
 
+# ---- answers frozen by the outage ---------------------------------------------------------
+@pytest.mark.parametrize(
+    ("published", "status", "reason", "price"),
+    [
+        (-1, Status.STALE, "oracle: WETH predates restart", 0),
+        (0, Status.GRACE, "oracle: sequencer grace period", PRICE),
+        (1, Status.GRACE, "oracle: sequencer grace period", PRICE),
+    ],
+)
+def test_grace__an_answer_published_before_the_restart_is_stale(
+    oracle, sequencer, weth, weth_feed, owner, clock, published, status, reason, price
+):
+    """In the grace period only answers published at or after the restart (`startedAt`)
+    price: an older one, fresh by its heartbeat, was frozen by the outage."""
+    t = clock.later()
+    restart = t - 100
+    sequencer.set_round(SEQ_UP, restart, restart, sender=owner)
+    weth_feed.set_round(ETH_USD_8, restart + published, sender=owner)
+    clock.warp(t)
+    assert oracle.sequencer_status() == Status.GRACE
+    expect_not_ok(oracle, weth, status, reason, price)
+
+
+def test_grace_over__an_answer_published_before_the_restart_prices_again(
+    oracle, sequencer, weth, weth_feed, owner, clock
+):
+    """The twin: once the grace period is over only the heartbeat rule applies (a feed
+    whose price stayed inside its deviation band had nothing to publish)."""
+    oracle.set_grace_period(600, sender=owner)  # shorter than the heartbeat (3,600 s)
+    t = clock.later()
+    restart = t - 600
+    sequencer.set_round(SEQ_UP, restart, restart, sender=owner)
+    weth_feed.set_round(ETH_USD_8, restart - 60, sender=owner)
+    clock.warp(t - 1)
+    expect_not_ok(oracle, weth, Status.STALE, "oracle: WETH predates restart")
+    clock.warp(t)
+    assert oracle.sequencer_status() == Status.OK
+    expect_ok(oracle, weth, PRICE)
+
+
+def test_grace__batch_classifies_each_answer_against_the_restart(
+    oracle, sequencer, weth, weth_feed, owner, clock, deploy_asset, list_asset
+):
+    wbtc = deploy_asset("WBTC", 8)
+    wbtc_feed = list_asset(oracle, wbtc, symbol="WBTC", answer=60_000 * 10**8)
+    t = clock.later()
+    sequencer.set_round(SEQ_UP, t - 10, t - 10, sender=owner)
+    weth_feed.set_round(ETH_USD_8, t - 11, sender=owner)
+    wbtc_feed.set_round(60_000 * 10**8, t - 10, sender=owner)
+    clock.warp(t)
+    infos = [tuple(i) for i in oracle.price_info_many([weth, wbtc, weth])]
+    assert infos == [
+        (0, Status.STALE),
+        (60_000 * 10**18, Status.GRACE),
+        (0, Status.STALE),
+    ]
+
+
 # ---- malformed or broken uptime feeds: treated as down ----------------------------------
 @pytest.mark.parametrize(
     ("answer", "started_ago", "reason"),

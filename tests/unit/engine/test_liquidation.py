@@ -605,7 +605,7 @@ def test_liquidate__a_bucket_changes_no_other_account_of_its_owner(
 
 
 def test_liquidate__self_liquidation_never_beats_repaying(
-    system, weth_bucket, set_price, trader, fund, chain
+    steady_blocks, system, weth_bucket, set_price, trader, fund, chain
 ):
     """The owner liquidating its own bucket ends no richer than repaying it (USD at the
     oracle price: wallet plus what the account still holds minus what it owes)."""

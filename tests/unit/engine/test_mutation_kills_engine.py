@@ -13,7 +13,7 @@ from __future__ import annotations
 import ape
 import pytest
 from eth_abi import decode
-from engine_defaults import CROSS, MAX_UINT256, Listing
+from engine_defaults import CROSS, MAX_UINT256, Listing, wad
 
 # Session fixtures first, so ape never has to rebase its isolation snapshots mid-module.
 pytestmark = pytest.mark.usefixtures("system", "funded_account", "fund")
@@ -231,3 +231,38 @@ def test_deposit__unknown_account__reported_before_the_other_inputs(
         engine.deposit_collateral(account, weth, 0, sender=trader)
     with ape.reverts("engine: collateral not listed"):
         engine.deposit_collateral(account, trader, 1, sender=trader)
+
+
+def test_open_isolated__collateral_unlisted_or_disabled__reverts_and_opens_nothing(
+    system, owner, trader, fund
+):
+    """`open_isolated` checks its collateral like `deposit_collateral` does: a token never
+    listed and a disabled one are refused with their reasons and no bucket is opened; the
+    twin, the same call once the token is enabled again, opens the bucket."""
+    engine, weth = system.engine, system.tokens["WETH"]
+    amount = fund(trader, "WETH", 1)
+    count = engine.account_count()
+    with ape.reverts("engine: collateral not listed"):
+        engine.open_isolated(
+            trader, trader, amount, 1, wad("0.1"), MAX_UINT256, sender=trader
+        )
+    config = engine.collateral_config(weth)
+    args = (
+        config.collateral_factor,
+        config.liquidation_threshold,
+        config.liquidation_bonus,
+        config.supply_cap,
+    )
+    engine.configure_collateral(weth, *args, False, sender=owner)
+    with ape.reverts("engine: collateral disabled"):
+        engine.open_isolated(
+            trader, weth, amount, 1, wad("0.1"), MAX_UINT256, sender=trader
+        )
+    assert engine.account_count() == count
+    engine.configure_collateral(weth, *args, True, sender=owner)
+    bucket = engine.open_isolated(
+        trader, weth, amount, 1, wad("0.1"), MAX_UINT256, sender=trader
+    ).return_value
+    assert bucket == count + 1
+    assert engine.collateral_of(bucket, weth) == amount
+    assert engine.position_of(bucket, 1).size == wad("0.1")

@@ -1248,6 +1248,7 @@ class Runner:
         meta: dict,
         resume: bool,
         rerun: frozenset[str] = frozenset(),
+        only: frozenset[str] | None = None,
     ) -> None:
         if resume and self.output.exists():
             self.data = json.loads(self.output.read_text())
@@ -1301,6 +1302,7 @@ class Runner:
             for m in mutants
             if m.outcome == "pending"
             and selection_key(expand(base, FILE_TESTS[m.file])) not in red
+            and (only is None or m.id in only)
         ]
         self.log(
             f"{len(todo)} mutants to run ({len(mutants) - len(todo)} done or skipped)"
@@ -1708,7 +1710,8 @@ def main(
                 if k in data
             }
         )
-        runner.run(merged, meta, resume=True, rerun=frozenset(m.id for m in sample))
+        chosen = frozenset(m.id for m in sample)
+        runner.run(merged, meta, resume=True, rerun=chosen, only=chosen)
         return
     runner.run(sample, meta, resume)
 

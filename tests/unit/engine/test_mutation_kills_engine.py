@@ -13,7 +13,9 @@ from __future__ import annotations
 import ape
 import pytest
 from eth_abi import decode
-from engine_defaults import CROSS, MAX_UINT256, Listing, wad
+from engine_defaults import CROSS, MAX_UINT256, WAD, Listing, wad
+
+LIQ_BUFFER = 105 * 10**16  # contracts/modules/constants.vy
 
 # Session fixtures first, so ape never has to rebase its isolation snapshots mid-module.
 pytestmark = pytest.mark.usefixtures("system", "funded_account", "fund")
@@ -266,3 +268,46 @@ def test_open_isolated__collateral_unlisted_or_disabled__reverts_and_opens_nothi
     assert bucket == count + 1
     assert engine.collateral_of(bucket, weth) == amount
     assert engine.position_of(bucket, 1).size == wad("0.1")
+
+
+# ---- the liquidation plan's projection ---------------------------------------------------
+def test_plan_closes__stops_exactly_at_the_buffer_with_each_requirement_rounded_up(
+    system,
+):
+    """A cross liquidation stops closing once equity_maint >= LIQ_BUFFER x the remaining
+    maint_req. maint_req is a sum of per-position requirements each rounded up, so a close
+    removes exactly its rounded-up requirement: an account sitting exactly on the buffer
+    after its worst close stops there (one close), while one wei of equity less closes
+    the next position too (its twin)."""
+    registry, markets = system.registry, system.markets
+    eth, btc = markets["ETH"], markets["BTC"]
+    size_eth, price_eth = wad("1.234567891234567891"), wad("2650.123456789")
+    size_btc, price_btc = wad("0.012345678912345679"), wad("60000.712345679")
+    positions = [
+        # Longs entered well above the prices: the ETH one is the worst.
+        (eth, size_eth, size_eth * wad("3000") // WAD),
+        (btc, size_btc, size_btc * wad("61000") // WAD),
+    ]
+    prices = [price_eth, price_btc]
+    quote_lt = wad("0.97")
+    full = registry.plan_closes(positions, prices, 0, 0, quote_lt, True)
+    assert [c.market_id for c in full] == [eth, btc]
+    assert all(c.realised < 0 for c in full)  # losses: no profit weighting
+
+    def requirement(close) -> int:
+        margin = registry.market(close.market_id).params.maintenance_margin
+        assert close.notional * margin % WAD != 0  # rounding matters here
+        return -(-close.notional * margin // WAD)
+
+    worst, other = full
+    maint_req = requirement(worst) + requirement(other)
+    remaining = requirement(other)
+    on_buffer = -(-remaining * LIQ_BUFFER // WAD)  # the least equity at the buffer
+    equity = on_buffer + worst.trading_fee + worst.liquidation_fee
+    assert equity * WAD < maint_req * LIQ_BUFFER  # below the buffer before any close
+    plan = registry.plan_closes(positions, prices, equity, maint_req, quote_lt, False)
+    assert [c.market_id for c in plan] == [eth]
+    plan = registry.plan_closes(
+        positions, prices, equity - 1, maint_req, quote_lt, False
+    )
+    assert [c.market_id for c in plan] == [eth, btc]

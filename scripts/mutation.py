@@ -1413,6 +1413,41 @@ HEADER = (
 )
 
 
+# Survivors examined and argued equivalent (the bytecode differs, no behaviour does). They
+# stay "survived" in the tables; the report adds the rates without them, with the argument.
+ARGUED_EQUIVALENT = {
+    "MarketRegistry:177:lock-reentrant-add:0": (
+        "`@reentrant` lands on `accept_ownership` (the function after line 177; the "
+        "report names the one before). The registry makes only `staticcall`s (oracle, "
+        "vault, engine views), so while its lock is held no code can run a state-changing "
+        "registry function: the lock on `accept_ownership` (no external call) can never "
+        "be the one that stops a call."
+    ),
+    "OracleAdapter:78:const-off-by-one:0": (
+        "`R_PRE_RESTART` is a label: reason codes never leave the contract (`_reason` maps "
+        "each to its string) and 17, like 16, is used by no other code."
+    ),
+}
+
+
+def _argued_rates(ms: list[dict]) -> str:
+    argued = [
+        m for m in ms if m["outcome"] == "survived" and m["id"] in ARGUED_EQUIVALENT
+    ]
+    if not argued:
+        return ""
+    rest = [m for m in ms if m not in argued]
+    parts = [f"all {_rate(tally(rest, lambda m: 'x')['x'])}"]
+    for cat in sorted(REQUIRED_CATEGORIES):
+        c = tally([m for m in rest if m["category"] == cat], lambda m: "x")["x"]
+        parts.append(f"{cat} {_rate(c)}")
+    return (
+        f"Without the {len(argued)} survivor(s) argued equivalent (see Survivors): "
+        + ", ".join(parts)
+        + "."
+    )
+
+
 def _diff_block(m: dict) -> list[str]:
     mutant = Mutant(**{k: m[k] for k in Mutant.__dataclass_fields__ if k in m})
     return ["  ```diff"] + ["  " + x for x in mutant.diff().split("\n")] + ["  ```"]
@@ -1459,6 +1494,9 @@ def render(data: dict) -> str:
         tally(req, lambda m: f"**{m['category']}, all files**").items()
     ):
         lines.append(_row(name, c))
+    argued = _argued_rates(ms)
+    if argued:
+        lines += ["", argued]
     lines += ["", "### Per file", "", HEADER]
     for name, c in sorted(tally(ms, lambda m: m["file"]).items()):
         lines.append(_row(f"`{name}`", c))
@@ -1495,6 +1533,8 @@ def render(data: dict) -> str:
             f"{m['outcome']} {m.get('detail', '')}".rstrip()
         )
         lines += [""] + _diff_block(m) + [""]
+        if m["id"] in ARGUED_EQUIVALENT:
+            lines += [f"  Argued equivalent: {ARGUED_EQUIVALENT[m['id']]}", ""]
     other = [
         m for m in ms if m["outcome"] in ("not_compiling", "equivalent", "duplicate")
     ]

@@ -1,0 +1,129 @@
+"""The mutation tool's own logic (scripts/mutation.py): what it mutates, what it leaves
+alone, how it samples and how it counts. The kill rates in docs/mutation.md are only as
+good as these parts; running mutants needs a chain and hours, so it is not tested here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scripts import mutation as mt
+
+SOURCE = '''# pragma version ~=0.4.3
+# pragma nonreentrancy on
+"""
+@notice Docstring text: a < b and assert x must not be mutated.
+"""
+
+LIMIT: constant(uint256) = 10
+
+
+@external
+def put(amount: uint256) -> uint256:
+    assert amount > 0, "toy: zero amount"  # a comment with < and 7
+    self._check_cap(amount)
+    if amount <= LIMIT and amount != 3:
+        return amount + 1
+    return min(amount, LIMIT)
+
+
+@internal
+def _check_cap(amount: uint256):
+    assert amount < 100, "toy: over < cap"
+'''
+
+
+@pytest.fixture
+def mutants(tmp_path: Path) -> dict[str, mt.Mutant]:
+    (tmp_path / "contracts").mkdir()
+    (tmp_path / "contracts" / "Toy.vy").write_text(SOURCE)
+    return {m.id: m for m in mt.Generator(tmp_path, "contracts/Toy.vy").generate()}
+
+
+def changed(m: mt.Mutant) -> tuple[str, str]:
+    return m.before.strip(), m.after.strip()
+
+
+def test_operators__each_makes_its_one_change(mutants):
+    assert changed(mutants["Toy:2:lock-pragma-remove:0"]) == (mt.LOCK_PRAGMA, "")
+    assert mutants["Toy:10:lock-reentrant-add:0"].after == "@external\n@reentrant"
+    assert changed(mutants["Toy:12:assert-remove:0"])[1] == "pass"
+    assert "assert True," in mutants["Toy:12:assert-true:0"].after
+    assert changed(mutants["Toy:13:check-call-remove:0"]) == (
+        "self._check_cap(amount)",
+        "pass",
+    )
+    flips = {
+        changed(m)[1] for m in mutants.values() if m.id.startswith("Toy:14:cmp-flip")
+    }
+    assert flips == {
+        "if amount < LIMIT and amount != 3:",
+        "if amount <= LIMIT and amount == 3:",
+    }
+    assert changed(mutants["Toy:14:logic-swap:0"])[1] == (
+        "if amount <= LIMIT or amount != 3:"
+    )
+    assert changed(mutants["Toy:15:arith-swap:0"])[1] == "return amount - 1"
+    assert changed(mutants["Toy:16:minmax-swap:0"])[1] == "return max(amount, LIMIT)"
+    consts = {
+        changed(m)[1] for m in mutants.values() if m.operator == "const-off-by-one"
+    }
+    assert consts == {
+        "LIMIT: constant(uint256) = 10 + 1",
+        "LIMIT: constant(uint256) = 10 - 1",
+    }
+
+
+def test_operators__docstrings_comments_and_strings_are_left_alone(mutants):
+    lines = {m.line for m in mutants.values()}
+    assert not lines & {3, 4, 5}  # the docstring
+    kept = {12: '"toy: zero amount"  # a comment with < and 7', 21: '"toy: over < cap"'}
+    on_asserts = [m for m in mutants.values() if m.line in kept]
+    assert {m.operator for m in on_asserts} >= {"cmp-flip", "literal-off-by-one"}
+    for m in on_asserts:
+        # The reason strings and the comment keep their "<", "7" and "assert".
+        assert m.operator == "assert-remove" or m.after.endswith(kept[m.line]), m.id
+
+
+def test_apply__changes_exactly_its_lines_and_refuses_a_moved_source(mutants):
+    m = mutants["Toy:15:arith-swap:0"]
+    out = m.apply(SOURCE).split("\n")
+    assert out[14].strip() == "return amount - 1"
+    assert [x for n, x in enumerate(out) if n != 14] == [
+        x for n, x in enumerate(SOURCE.split("\n")) if n != 14
+    ]
+    with pytest.raises(AssertionError):
+        m.apply("\n" + SOURCE)  # the line moved: never mutate the wrong text
+
+
+def test_select__all_required_then_a_seeded_sample(mutants):
+    pool = list(mutants.values())
+    for m in pool:
+        m.required = m.category in mt.REQUIRED_CATEGORIES
+    required = {m.id for m in pool if m.required}
+    a = mt.select(pool, len(required) + 3, seed=8)
+    b = mt.select(pool, len(required) + 3, seed=8)
+    assert [m.id for m in a] == [m.id for m in b]
+    assert required <= {m.id for m in a} and len(a) == len(required) + 3
+    assert len(mt.select(pool, 10_000, seed=1)) == len(pool)
+
+
+def test_rates__count_only_mutants_that_compiled_and_ran():
+    outcomes = ["killed"] * 8 + ["timeout", "survived", "survived"]
+    outcomes += ["equivalent", "duplicate", "not_compiling", "pending"]
+    c = mt.tally([{"outcome": o} for o in outcomes], lambda m: "x")["x"]
+    assert mt._rate(c) == "81.8 %"  # 9 of 11
+    assert mt._rate(mt.tally([{"outcome": "pending"}], lambda m: "x")["x"]) == "n/a"
+
+
+def test_argued_equivalent__reported_with_and_without_them():
+    argued = next(iter(mt.ARGUED_EQUIVALENT))
+    ms = [
+        {"id": "A:1:x:0", "outcome": "killed", "category": "lock"},
+        {"id": argued, "outcome": "survived", "category": "lock"},
+    ]
+    line = mt._argued_rates(ms)
+    assert "all 100.0 %" in line and "lock 100.0 %" in line
+    assert mt._rate(mt.tally(ms, lambda m: "x")["x"]) == "50.0 %"
+    assert mt._argued_rates(ms[:1]) == ""

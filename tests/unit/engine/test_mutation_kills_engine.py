@@ -311,3 +311,37 @@ def test_plan_closes__stops_exactly_at_the_buffer_with_each_requirement_rounded_
         positions, prices, equity - 1, maint_req, quote_lt, False
     )
     assert [c.market_id for c in plan] == [eth, btc]
+
+
+def test_seize_plan__whole_balance__repay_values_it_rounded_up_at_every_step(system):
+    """When the bonus-weighted seize exceeds the balance, the liquidator takes the whole
+    balance and pays `repay_for` it: the balance's USD value rounded up, divided by
+    (1 + bonus) rounded up, converted to quote rounded up (docs/differential.md, D2). A
+    balance whose USD value is not a whole wei tells the inner rounding apart."""
+    registry = system.registry
+    balance, price, decimals = 12_347, wad("60000.123456789123"), 8
+    bonus, unit = wad("0.05"), 10**decimals
+
+    def ceil_div(a: int, b: int) -> int:
+        return -(-a // b)
+
+    value_up = ceil_div(balance * price, unit)
+    assert value_up != balance * price // unit  # not a whole wei
+    repay_up = ceil_div(value_up * WAD, WAD + bonus)
+    repay_down_inner = ceil_div(balance * price // unit * WAD, WAD + bonus)
+    assert repay_up != repay_down_inner  # the case tells the two roundings apart
+    terms = (
+        10**21,  # 1,000 of an 18-decimal quote at 1 USD: far above the balance's value
+        MAX_UINT256,
+        True,  # a bucket: full close
+        wad("0.5"),
+        10**18,
+        WAD,
+        10**18,
+        0,
+        False,
+    )
+    repaid, seized, amounts = registry.seize_plan(
+        terms, [(balance, price, decimals, bonus, wad("0.85"))]
+    )
+    assert (repaid, seized, list(amounts)) == (repay_up, balance, [balance])

@@ -345,3 +345,20 @@ def test_seize_plan__whole_balance__repay_values_it_rounded_up_at_every_step(sys
         terms, [(balance, price, decimals, bonus, wad("0.85"))]
     )
     assert (repaid, seized, list(amounts)) == (repay_up, balance, [balance])
+
+
+@pytest.mark.parametrize("size", ["0.100000000000000001", "-0.100000000000000001"])
+def test_position__odd_size_in_wei__stored_and_read_back_exactly(
+    system, trader, funded_account, size
+):
+    """A position word packs size and basis as 128-bit fields: every bit of the size comes
+    back, the lowest included (sizes in whole fractions of a token are even in wei)."""
+    engine, eth = system.engine, system.markets["ETH"]
+    account = funded_account(trader, CROSS, USDC=100_000)
+    delta = wad(size)
+    assert delta % 2 == 1
+    limit = MAX_UINT256 if delta > 0 else 0
+    engine.modify_position(account, eth, delta, limit, sender=trader)
+    assert engine.position_of(account, eth).size == delta
+    engine.modify_position(account, eth, delta, limit, sender=trader)
+    assert engine.position_of(account, eth).size == 2 * delta

@@ -246,7 +246,7 @@ def test_grace__a_close_at_the_frozen_price_front_runs_the_restart(
     report("sequencer_outage close", honest=honest)
     assert engine.positions_of(ids["short"]) == []
     # The short lost at least the move from its entry to 3,300 (plus spread and fees).
-    assert honest * 10**12 <= -(wad("33000") - position[0].basis) < 0
+    assert honest * WAD // env.q <= -(wad("33000") - position[0].basis) < 0
 
 
 def test_grace__a_liquidation_at_the_frozen_price_front_runs_the_restart(

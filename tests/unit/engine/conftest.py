@@ -29,6 +29,7 @@ from engine_defaults import (
     Listing,
     PerpListing,
     feed_answer,
+    publish_all,
     wad,
 )
 
@@ -268,8 +269,7 @@ def advance(chain, system, owner) -> Callable[..., None]:
     def _advance(seconds: int, on: System | None = None) -> None:
         s = on or system
         chain.mine(timestamp=chain.blocks.head.timestamp + seconds)
-        for feed in s.feeds.values():
-            feed.set_answer(feed.latestRoundData()[1], sender=owner)
+        publish_all(s, owner)
 
     return _advance
 

@@ -10,12 +10,16 @@ or drops ``# pragma nonreentrancy on``, makes that function answer mid-action.
 
 from __future__ import annotations
 
+import dataclasses
+
 import ape
 import pytest
 from eth_abi import decode
-from engine_defaults import CROSS, MAX_UINT256, WAD, Listing, wad
+from engine_defaults import CROSS, MAX_UINT256, PERPS, WAD, Listing, wad
 
-LIQ_BUFFER = 105 * 10**16  # contracts/modules/constants.vy
+# DESIGN.md, Liquidation: the buffer a cross liquidation restores (a spec value; the
+# contracts keep it as a module constant and expose no getter for it).
+LIQ_BUFFER = 105 * 10**16
 
 # Session fixtures first, so ape never has to rebase its isolation snapshots mid-module.
 pytestmark = pytest.mark.usefixtures("system", "funded_account", "fund")
@@ -370,31 +374,30 @@ def test_position_basis__beyond_its_packed_field_reverts(
     """A position's basis (entry notional) is stored in a signed 128-bit field (1.7 x 10**20
     USD). With a cap that allows it, a 2 x 10**15 BTC long at 60,000 (1.2 x 10**20 USD) is
     stored; 3 x 10**15 (1.8 x 10**20 USD), still inside the 112-bit side size, is refused."""
-    import dataclasses
-
-    from engine_defaults import PERPS
-
     engine, registry, vault, quote = (
         system.engine,
         system.registry,
         system.vault,
         system.quote,
     )
+    market = system.markets["BTC"]
     btc = dataclasses.replace(
-        PERPS[1],
+        next(p for p in PERPS if p.symbol == "BTC"),
         skew_impact_scale=str(10**20),
         skew_scale=str(10**20),
         oi_cap=str(3 * 10**20),  # 3 x 10**38 WAD: fits its 128-bit field
         oi_share="1",
     )
-    registry.set_market(2, btc.params(), sender=owner)
+    registry.set_market(market, btc.params(), sender=owner)
     quote.mint(lp, 10**21 * system.q, sender=lp)
     quote.approve(vault, MAX_UINT256, sender=lp)
     vault.deposit(10**21 * system.q, lp, sender=lp)
     account = funded_account(trader, CROSS, USDC=10**20)
     with ape.reverts("bulkhead: value out of range"):
-        engine.modify_position(account, 2, wad(3 * 10**15), MAX_UINT256, sender=trader)
-    assert engine.position_of(account, 2).size == 0
-    engine.modify_position(account, 2, wad(2 * 10**15), MAX_UINT256, sender=trader)
-    assert engine.position_of(account, 2).size == wad(2 * 10**15)
-    assert engine.position_of(account, 2).basis >= wad(12 * 10**19)
+        engine.modify_position(
+            account, market, wad(3 * 10**15), MAX_UINT256, sender=trader
+        )
+    assert engine.position_of(account, market).size == 0
+    engine.modify_position(account, market, wad(2 * 10**15), MAX_UINT256, sender=trader)
+    assert engine.position_of(account, market).size == wad(2 * 10**15)
+    assert engine.position_of(account, market).basis >= wad(12 * 10**19)

@@ -688,6 +688,9 @@ def cli(config_name: str):
         console.print(
             "  bob repays 1,000 USDC: [green]ok[/] (repay never needs a price)"
         )
+        # the outage lasts a minute (a restart in the second of a feed's last answer would
+        # not be later than it: anvil mines several blocks per second)
+        chain.pending_timestamp = chain.blocks.head.timestamp + 60
         dep.sequencer_feed.set_status(False, sender=deployer)
         console.print(
             f"sequencer back UP: WETH status {status_name(s.oracle.price_info(weth)[1])}"

@@ -166,7 +166,12 @@ def restart_sequencer(system, owner, publish: bool = True) -> None:
     """The sequencer goes down and comes back up now (its grace period starts); with
     `publish` every feed then republishes its answer, as live feeds catch up after a
     restart (answers published before it are STALE in the grace period)."""
+    from ape import chain
+
     system.sequencer.set_status(True, sender=owner)
+    # anvil mines blocks of the same second: the outage lasts at least a second so that
+    # every answer published before it is strictly older than the restart
+    chain.pending_timestamp = chain.blocks.head.timestamp + 1
     system.sequencer.set_status(False, sender=owner)
     if publish:
         publish_all(system, owner)

@@ -190,7 +190,9 @@ def price_info_many(assets: DynArray[address, MAX_BATCH]) -> DynArray[IOracleAda
     """
     @notice `price_info` for each of `assets`, in order, reading the sequencer feed once.
             Never reverts (beyond calldata that does not decode).
-    @param assets Up to 32 asset addresses (duplicates are classified twice).
+    @param assets Up to 32 asset addresses. A repeated asset is read once: it gets the
+           result of its first occurrence (same block, same state, same classification),
+           so an account whose markets share an oracle asset pays for one feed read.
     @return One (price, status) per asset.
     """
     seq_status: IOracleAdapter.PriceStatus = empty(IOracleAdapter.PriceStatus)
@@ -198,12 +200,18 @@ def price_info_many(assets: DynArray[address, MAX_BATCH]) -> DynArray[IOracleAda
     restarted_at: uint256 = 0
     seq_status, seq_reason, restarted_at = self._sequencer()
     out: DynArray[IOracleAdapter.PriceInfo, MAX_BATCH] = []
+    i: uint256 = 0
     for asset: address in assets:
-        p: uint256 = 0
-        status: IOracleAdapter.PriceStatus = empty(IOracleAdapter.PriceStatus)
-        reason: uint8 = R_NONE
-        p, status, reason = self._classify(asset, seq_status, seq_reason, restarted_at)
-        out.append(IOracleAdapter.PriceInfo(price=p, status=status))
+        info: IOracleAdapter.PriceInfo = empty(IOracleAdapter.PriceInfo)
+        for j: uint256 in range(i, bound=MAX_BATCH):
+            if assets[j] == asset:
+                info = out[j]
+                break
+        if info.status == empty(IOracleAdapter.PriceStatus):
+            reason: uint8 = R_NONE
+            info.price, info.status, reason = self._classify(asset, seq_status, seq_reason, restarted_at)
+        out.append(info)
+        i += 1
     return out
 
 

@@ -103,6 +103,26 @@ def perp_steady(steady, pin_time, trader2, funded_account, trade):
     return steady
 
 
+def list_live_markets(system, owner, pin_time, maker, count: int) -> list[int]:
+    """List `count` copies of ETH (priced by WETH) and return their ids. Like ETH, BTC and
+    MEME in `perp_steady`, each new market gets open interest (a 0.01 short from `maker`,
+    an account of trader2, at pinned times 300 ..), so the measured call finds its
+    market words non-empty and its funding running, as on a live deployment, instead of
+    paying each market's first zero-to-non-zero writes."""
+    engine, registry = system.engine, system.registry
+    params = tuple(registry.market(1).params)
+    trader2, account = maker
+    ids = []
+    for n in range(count):
+        market_id = registry.list_market(
+            system.tokens["WETH"], params, sender=owner
+        ).return_value
+        pin_time(300 + n)
+        engine.modify_position(account, market_id, -(10**16), 0, sender=trader2)
+        ids.append(market_id)
+    return ids
+
+
 def test_gas__open_isolated(perp_steady, pin_time, trader, fund, gas):
     """A trader who already has an account opens a new bucket with 1,000 USDC and a
     0.5 ETH long in one call."""
@@ -136,16 +156,16 @@ def test_gas__increase_and_close(
 
 
 def test_gas__cross_open_with_max_positions_held(
-    perp_steady, owner, pin_time, trader, funded_account, trade, gas
+    perp_steady, owner, pin_time, trader, trader2, funded_account, gas
 ):
     """A cross account holding MAX_POSITIONS - 1 positions opens its last one: the health
     check prices every market it holds."""
-    engine, registry = perp_steady.engine, perp_steady.registry
-    weth = perp_steady.tokens["WETH"]
-    params = registry.market(1).params
-    ids = list(registry.markets())
-    while len(ids) < engine.MAX_POSITIONS():
-        ids.append(registry.list_market(weth, tuple(params), sender=owner).return_value)
+    engine = perp_steady.engine
+    maker = (trader2, funded_account(trader2, CROSS, USDC=10_000))
+    ids = list(perp_steady.registry.markets())
+    ids += list_live_markets(
+        perp_steady, owner, pin_time, maker, engine.MAX_POSITIONS() - len(ids)
+    )
     account = funded_account(trader, CROSS, USDC=100_000)
     for offset, market_id in enumerate(ids[:-1]):
         size = 10**21 if market_id == 3 else 10**16  # MEME in whole tokens
@@ -187,16 +207,16 @@ def test_gas__liquidate_bucket_fully(
 
 
 def test_gas__liquidate_cross_at_caps(
-    perp_steady, pin_time, owner, trader, liquidator, fund, funded_account, gas
+    perp_steady, pin_time, owner, trader, trader2, liquidator, fund, funded_account, gas
 ):
     """A cross account at its caps (MAX_COLLATERALS tokens, MAX_POSITIONS longs priced by
     WETH) after a WETH drop: one call closes every position and seizes one token."""
-    engine, registry = perp_steady.engine, perp_steady.registry
+    engine = perp_steady.engine
     weth = perp_steady.tokens["WETH"]
-    params = registry.market(1).params
-    ids = [1]
-    while len(ids) < engine.MAX_POSITIONS():
-        ids.append(registry.list_market(weth, tuple(params), sender=owner).return_value)
+    maker = (trader2, funded_account(trader2, CROSS, USDC=10_000))
+    ids = [1] + list_live_markets(
+        perp_steady, owner, pin_time, maker, engine.MAX_POSITIONS() - 1
+    )
     account = funded_account(
         trader, CROSS, USDC=1_000, WETH=2, WBTC="0.05", MEME=1_000, LINK=10, UNI=10
     )

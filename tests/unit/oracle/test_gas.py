@@ -105,6 +105,18 @@ def test_gas__price_info_many_4_assets(listed, pin_time, stranger, gas):
     gas.record("oracle: price_info_many (4 assets)", receipt)
 
 
+def test_gas__price_info_many_4_assets_one_repeated(listed, pin_time, stranger, gas):
+    """An account's batch repeats an asset when a collateral token also prices one of its
+    markets (WETH and the ETH market): the repeat costs no feed read."""
+    oracle, assets = listed()
+    batch = assets + [assets[0]]
+    pin_time(600)
+    receipt = oracle.price_info_many.transact(batch, sender=stranger)
+    infos = [tuple(i) for i in oracle.price_info_many(batch)]
+    assert [i[1] for i in infos] == [Status.OK] * 5 and infos[4] == infos[0]
+    gas.record("oracle: price_info_many (4 assets + 1 repeated)", receipt)
+
+
 def test_gas__set_feed_new_asset(
     listed, deploy_asset, deploy_feed, pin_time, owner, gas
 ):

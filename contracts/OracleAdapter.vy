@@ -207,7 +207,7 @@ def price_info_many(assets: DynArray[address, MAX_BATCH]) -> DynArray[IOracleAda
             if assets[j] == asset:
                 info = out[j]
                 break
-        if info.status == empty(IOracleAdapter.PriceStatus):
+        if info.status == empty(IOracleAdapter.PriceStatus):  # not seen: _classify never returns an empty flag
             reason: uint8 = R_NONE
             info.price, info.status, reason = self._classify(asset, seq_status, seq_reason, restarted_at)
         out.append(info)

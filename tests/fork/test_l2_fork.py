@@ -11,9 +11,9 @@ import pytest
 
 from scripts import _fork
 from scripts._config import ConfigError, config_path, to_feed_answer, to_wad
+from scripts._constants import PriceStatus as Status
 from scripts._deploy import run_deploy
 
-OK, OUT_OF_BAND, STALE, INVALID, SEQUENCER_DOWN, GRACE = 1, 2, 4, 8, 16, 32
 OUTAGE = 60  # seconds the sequencer stays down (shorter than every feed's heartbeat)
 
 
@@ -93,7 +93,7 @@ def test_prices_read_through_the_adapter_at_the_real_feeds(deployed, upstream):
             to_wad(fc.min_price),
             to_wad(fc.max_price),
         )
-        assert oracle.price_info(asset) == (to_wad(fc.mock_price), OK)
+        assert oracle.price_info(asset) == (to_wad(fc.mock_price), Status.OK)
         assert oracle.price(asset) == to_wad(fc.mock_price)
 
 
@@ -107,8 +107,8 @@ def test_sequencer_down_on_the_fork_blocks_prices_then_grace_then_ok(
     keeper = deployed["deployer"]
 
     sequencer.set_status(True, sender=keeper)
-    assert oracle.sequencer_status() == SEQUENCER_DOWN
-    assert oracle.price_info(weth) == (0, SEQUENCER_DOWN)
+    assert oracle.sequencer_status() == Status.SEQUENCER_DOWN
+    assert oracle.price_info(weth) == (0, Status.SEQUENCER_DOWN)
     assert oracle.try_price(weth) == (0, False)
     with ape.reverts("oracle: sequencer down"):
         oracle.price(weth)
@@ -120,12 +120,12 @@ def test_sequencer_down_on_the_fork_blocks_prices_then_grace_then_ok(
     aggregator = project.MockAggregator.at(feed.feed)
     assert aggregator.latestRoundData()[3] < sequencer.latestRoundData()[2]
     # the answer was published before the restart: frozen by the outage, it waits
-    assert oracle.price_info(weth) == (0, STALE)
+    assert oracle.price_info(weth) == (0, Status.STALE)
     with ape.reverts("oracle: WETH predates restart"):
         oracle.price(weth)
     answer = to_feed_answer(feed.mock_price, feed.feed_decimals)
     aggregator.set_answer(answer, sender=keeper)  # the feed publishes after the restart
-    assert oracle.price_info(weth) == (to_wad(feed.mock_price), GRACE)
+    assert oracle.price_info(weth) == (to_wad(feed.mock_price), Status.GRACE)
     with ape.reverts("oracle: sequencer grace period"):
         oracle.price(weth)
 
@@ -133,15 +133,15 @@ def test_sequencer_down_on_the_fork_blocks_prices_then_grace_then_ok(
     # feed publishes meanwhile, as a live feed does (OP's 1200 s heartbeat < 3600 s grace)
     restarted = chain.blocks.head.timestamp
     chain.mine(timestamp=restarted + cfg.oracle.grace_period - 1)
-    assert oracle.sequencer_status() == GRACE
+    assert oracle.sequencer_status() == Status.GRACE
     project.MockAggregator.at(feed.feed).set_round(
         to_feed_answer(feed.mock_price, feed.feed_decimals),
         restarted + cfg.oracle.grace_period,
         sender=keeper,
     )
     chain.mine(timestamp=restarted + cfg.oracle.grace_period)
-    assert oracle.sequencer_status() == OK
-    assert oracle.price_info(weth) == (to_wad(feed.mock_price), OK)
+    assert oracle.sequencer_status() == Status.OK
+    assert oracle.price_info(weth) == (to_wad(feed.mock_price), Status.OK)
 
 
 def test_feed_silent_past_its_heartbeat_reads_stale_on_the_fork(
@@ -153,9 +153,9 @@ def test_feed_silent_past_its_heartbeat_reads_stale_on_the_fork(
         3
     ]  # seeded on the upstream
     chain.mine(timestamp=updated_at + fc.heartbeat)
-    assert oracle.price_info(fc.token) == (to_wad(fc.mock_price), OK)
+    assert oracle.price_info(fc.token) == (to_wad(fc.mock_price), Status.OK)
     chain.mine(timestamp=updated_at + fc.heartbeat + 1)
-    assert oracle.price_info(fc.token) == (0, STALE)
+    assert oracle.price_info(fc.token) == (0, Status.STALE)
 
 
 def test_writes_on_the_fork_never_reach_the_upstream(deployed, upstream, project):

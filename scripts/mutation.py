@@ -1252,10 +1252,22 @@ class Runner:
     ) -> None:
         if resume and self.output.exists():
             self.data = json.loads(self.output.read_text())
+            changed = changed_since(self.source, self.data.get("commit", ""))
+            if changed is None or changed:
+                # Outcomes of a changed (or unknown) source are stale; so are baselines and
+                # verified kills, which ran other contracts or tests.
+                self.log(
+                    f"changed since {self.data.get('commit', '?')[:10]}: "
+                    f"{sorted(changed) if changed is not None else 'unknown commit'}"
+                )
+                self.data["selections"], self.data["verified_kills"] = {}, []
             done = {
                 m["id"]: m
                 for m in self.data["mutants"]
-                if m["outcome"] != "pending" and m["id"] not in rerun
+                if m["outcome"] != "pending"
+                and m["id"] not in rerun
+                and changed is not None
+                and m["file"] not in changed
             }
         else:
             self.data = {**meta, "selections": {}, "mutants": []}
@@ -1287,9 +1299,12 @@ class Runner:
         graph = import_graph(base)
         original = {d: compile_bytecode(base, d) for d in deployables(base)}
         selections = {}
-        for m in mutants:
-            files = expand(base, FILE_TESTS[m.file])
-            selections[selection_key(files)] = sorted(files)  # the suite's own order
+        for m in mutants:  # baselines only for the selections that will run a mutant
+            if m.outcome == "pending" and (only is None or m.id in only):
+                files = expand(base, FILE_TESTS[m.file])
+                selections[selection_key(files)] = sorted(
+                    files
+                )  # the suite's own order
         self.baseline(base, selections)
         red = [k for k, s in self.data["selections"].items() if not s["passed"]]
         if red:
@@ -1571,6 +1586,17 @@ def write_report(data: dict, path: Path) -> None:
 
 
 # ---- CLI ------------------------------------------------------------------------------
+def changed_since(root: Path, commit: str) -> set[str] | None:
+    """Files under contracts/ and tests/ that differ between `commit` and the working tree
+    of `root` (None when `commit` is not known there: then nothing recorded can be trusted)."""
+    if not commit or not _git(
+        root, "rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}"
+    ):
+        return None
+    diff = _git(root, "diff", "--name-only", commit, "--", "contracts", "tests")
+    return set(diff.splitlines())
+
+
 def _git(root: Path, *args: str) -> str:
     try:
         return subprocess.run(
@@ -1735,27 +1761,21 @@ def main(
         source, work_dir, jobs, timeout_factor, output, report, reverse_baseline
     )
     if ids and output.exists():
-        # Re-run selected mutants inside the existing results.
+        # Re-run selected mutants inside the recorded sample (re-drawn from the current
+        # sources with the recorded seed and size, so an id whose line moved is not kept).
         data = json.loads(output.read_text())
-        keep = {m["id"]: m for m in data["mutants"]}
-        for m in sample:
-            keep.pop(m.id, None)
-        merged = []
-        for m in data["mutants"]:
-            if m["id"] in keep:
-                merged.append(
-                    Mutant(**{k: m[k] for k in Mutant.__dataclass_fields__ if k in m})
-                )
-            else:
-                merged.append(next(s for s in sample if s.id == m["id"]))
-        known = {m.id for m in merged}
-        merged += [s for s in sample if s.id not in known]
+        everything = (
+            mutants
+            if chosen == all_files and ops == set(OPERATORS)
+            else generate_all(source, all_files, set(OPERATORS))
+        )
+        current = select(
+            everything, data.get("max_mutants", max_mutants), data.get("seed", seed)
+        )
+        known = {m.id for m in current}
+        merged = current + [s for s in sample if s.id not in known]
         meta.update(
-            {
-                k: data[k]
-                for k in ("seed", "max_mutants", "generated", "started")
-                if k in data
-            }
+            {k: data[k] for k in ("seed", "max_mutants", "started") if k in data}
         )
         chosen = frozenset(m.id for m in sample)
         runner.run(merged, meta, resume=True, rerun=chosen, only=chosen)

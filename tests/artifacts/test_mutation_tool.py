@@ -127,3 +127,44 @@ def test_argued_equivalent__reported_with_and_without_them():
     assert "all 100.0 %" in line and "lock 100.0 %" in line
     assert mt._rate(mt.tally(ms, lambda m: "x")["x"]) == "50.0 %"
     assert mt._argued_rates(ms[:1]) == ""
+
+
+def _git(root: Path, *args: str) -> str:
+    import subprocess
+
+    return subprocess.run(
+        ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+def test_changed_since__names_edited_contracts_and_tests_only(tmp_path: Path):
+    """`--resume` keeps a recorded outcome only for a file unchanged since the recorded
+    commit; a changed test or contract also drops the recorded baselines."""
+    for path in ("contracts/A.vy", "contracts/B.vy", "tests/test_a.py", "README.md"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("one\n")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-q", "-m", "recorded")
+    recorded = _git(tmp_path, "rev-parse", "HEAD")
+    assert mt.changed_since(tmp_path, recorded) == set()
+
+    (tmp_path / "contracts/B.vy").write_text("two\n")  # uncommitted edits count too
+    (tmp_path / "README.md").write_text("two\n")  # outside contracts/ and tests/
+    assert mt.changed_since(tmp_path, recorded) == {"contracts/B.vy"}
+    _git(tmp_path, "commit", "-q", "-am", "later")
+    (tmp_path / "tests/test_a.py").write_text("two\n")
+    assert mt.changed_since(tmp_path, recorded) == {"contracts/B.vy", "tests/test_a.py"}
+
+
+@pytest.mark.parametrize("commit", ["", "0" * 40])
+def test_changed_since__unknown_commit_trusts_nothing(tmp_path: Path, commit: str):
+    (tmp_path / "contracts").mkdir()
+    (tmp_path / "contracts/A.vy").write_text("one\n")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-q", "-m", "x")
+    assert mt.changed_since(tmp_path, commit) is None

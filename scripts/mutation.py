@@ -73,6 +73,7 @@ import click
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACTS = "contracts"
+HARNESS = "contracts/harness"
 EVM_VERSION = "cancun"  # ape-config.yaml
 LOCK_PRAGMA = "# pragma nonreentrancy on"
 BEGIN = "<!-- mutation:begin -->"
@@ -103,8 +104,10 @@ REQUIRED_FILES = ("contracts/MarginEngine.vy", "contracts/Vault.vy")
 
 # ---- tests per file -------------------------------------------------------------------
 # The fast tests that exercise each file (directories expand to their test_*.py files).
-# Four selections in all (each needs a baseline): the lists below differ only in their
-# order, most relevant files first, so that -x stops early on a killed mutant.
+# Each distinct set of files is one selection (each needs a baseline); most lists differ
+# only in their order, most relevant files first, so that -x stops early on a killed
+# mutant. A module that the harness contracts (contracts/harness/) expose also runs its
+# differential tests: the harnesses are rebuilt with the mutant.
 ENGINE_ALL = ["tests/unit/engine", "tests/unit/lens"]
 VAULT_ALL = [
     "tests/unit/vault",
@@ -139,12 +142,16 @@ HEALTH_FIRST = [
     _E + "test_debt.py",
     _E + "test_collateral.py",
 ]
+_D = "tests/differential/"
 FILE_TESTS: dict[str, list[str]] = {
     "contracts/Vault.vy": VAULT_ALL,
     "contracts/modules/share_token.vy": ["tests/unit/vault/test_erc20.py"] + VAULT_ALL,
     "contracts/modules/interest_model.vy": ["tests/unit/vault/test_interest.py"]
-    + VAULT_ALL,
-    "contracts/modules/vault_math.vy": ["tests/unit/vault/test_erc4626.py"] + VAULT_ALL,
+    + VAULT_ALL
+    + [_D + "test_diff_interest.py"],
+    "contracts/modules/vault_math.vy": ["tests/unit/vault/test_erc4626.py"]
+    + VAULT_ALL
+    + [_D + "test_diff_shares.py"],
     "contracts/MarginEngine.vy": ENGINE_ALL,
     "contracts/modules/accounts.vy": [_E + "test_accounts.py"] + ENGINE_ALL,
     "contracts/modules/collateral.vy": [
@@ -153,15 +160,21 @@ FILE_TESTS: dict[str, list[str]] = {
     ]
     + ENGINE_ALL,
     "contracts/modules/positions.vy": PERPS_FIRST + ENGINE_ALL,
-    "contracts/modules/health.vy": HEALTH_FIRST + ENGINE_ALL,
+    "contracts/modules/health.vy": HEALTH_FIRST
+    + ENGINE_ALL
+    + [_D + "test_diff_health.py"],
     "contracts/modules/roles.vy": [_E + "test_roles.py"] + ENGINE_ALL,
     "contracts/modules/transfers.vy": [_E + "test_hostile_tokens.py"] + ENGINE_ALL,
     "contracts/modules/checks.vy": ENGINE_ALL,
-    "contracts/modules/wad_math.vy": ENGINE_ALL,
+    "contracts/modules/wad_math.vy": ENGINE_ALL + [_D + "test_diff_arith.py"],
     "contracts/modules/constants.vy": ENGINE_ALL,
     "contracts/MarketRegistry.vy": PERPS_FIRST + LIQUIDATION_FIRST + ENGINE_ALL,
-    "contracts/modules/markets.vy": PERPS_FIRST + ENGINE_ALL,
-    "contracts/modules/liquidation.vy": LIQUIDATION_FIRST + ENGINE_ALL,
+    "contracts/modules/markets.vy": PERPS_FIRST
+    + ENGINE_ALL
+    + [_D + "test_diff_funding.py"],
+    "contracts/modules/liquidation.vy": LIQUIDATION_FIRST
+    + ENGINE_ALL
+    + [_D + "test_diff_liquidation.py"],
     "contracts/OracleAdapter.vy": ORACLE_ALL,
     "contracts/Lens.vy": LENS_ALL,
 }
@@ -731,11 +744,11 @@ def select(mutants: list[Mutant], max_mutants: int, seed: int) -> list[Mutant]:
 def import_graph(root: Path) -> dict[str, set[str]]:
     """source -> every core source it imports, transitively."""
     direct: dict[str, set[str]] = {}
-    for path in core_files(root):
+    for path in core_files(root) + harnesses(root):
         text = (root / path).read_text()
         deps = set()
         base = Path(path).parent
-        for mod in re.findall(r"^from \.modules import (\w+)", text, re.M):
+        for mod in re.findall(r"^from \.{1,2}modules import (\w+)", text, re.M):
             deps.add(str(Path(CONTRACTS) / "modules" / f"{mod}.vy"))
         for mod in re.findall(r"^from \. import (\w+)", text, re.M):
             deps.add(str(base / f"{mod}.vy"))
@@ -757,8 +770,19 @@ def deployables(root: Path) -> list[str]:
     return [p for p in core_files(root) if "/modules/" not in p]
 
 
+def harnesses(root: Path) -> list[str]:
+    """The test-only contracts that expose module functions (contracts/harness/): never
+    mutated, but rebuilt with a mutated module, so the differential tests see the mutant."""
+    return [str(p.relative_to(root)) for p in sorted((root / HARNESS).glob("*.vy"))]
+
+
+def builds(root: Path) -> list[str]:
+    """Every contract a mutant may change: the deployables and the harnesses."""
+    return deployables(root) + harnesses(root)
+
+
 def affected(root: Path, path: str, graph: dict[str, set[str]]) -> list[str]:
-    return [d for d in deployables(root) if d == path or path in graph[d]]
+    return [d for d in builds(root) if d == path or path in graph[d]]
 
 
 def compile_bytecode(work: Path, path: str) -> tuple[str, str]:
@@ -791,7 +815,19 @@ def compile_bytecode(work: Path, path: str) -> tuple[str, str]:
         )
         raise CompileError(errors[-1] if errors else "vyper failed")
     deploy, runtime = out.stdout.split()
-    return deploy, runtime
+    return strip_metadata(deploy), runtime
+
+
+def strip_metadata(initcode: str) -> str:
+    """`initcode` (hex) without the footer Vyper appends to it: CBOR metadata that holds the
+    integrity hash of the sources, then the footer's length in two bytes (counting those
+    two). With the footer, any edit, even to a comment, would change the bytecode, and no
+    mutant could be found equivalent; the runtime code has no footer."""
+    code = bytes.fromhex(initcode.removeprefix("0x"))
+    footer = int.from_bytes(code[-2:], "big") if len(code) >= 2 else 0
+    if not 2 <= footer <= len(code):
+        return initcode
+    return "0x" + code[:-footer].hex()
 
 
 class CompileError(Exception):
@@ -1297,7 +1333,7 @@ class Runner:
                 self.seen_hashes.setdefault(m.code_hash, m.id)
         base = self.prepare()
         graph = import_graph(base)
-        original = {d: compile_bytecode(base, d) for d in deployables(base)}
+        original = {d: compile_bytecode(base, d) for d in builds(base)}
         selections = {}
         for m in mutants:  # baselines only for the selections that will run a mutant
             if m.outcome == "pending" and (only is None or m.id in only):

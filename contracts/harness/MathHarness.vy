@@ -174,6 +174,30 @@ def signed_div(cases: DynArray[SignedDivCase, BATCH]) -> DynArray[SignedDivOut, 
     return out
 
 
+@external
+@pure
+def fields(values: DynArray[int256, BATCH]) -> DynArray[uint256, BATCH]:
+    """
+    @notice wad_math's 128-bit two's complement field of each value (reverts out of range).
+    """
+    out: DynArray[uint256, BATCH] = []
+    for x: int256 in values:
+        out.append(w._enc(x))
+    return out
+
+
+@external
+@pure
+def unfields(fields: DynArray[uint256, BATCH]) -> DynArray[int256, BATCH]:
+    """
+    @notice wad_math's signed value of each 128-bit field.
+    """
+    out: DynArray[int256, BATCH] = []
+    for f: uint256 in fields:
+        out.append(w._dec(f))
+    return out
+
+
 # ---- interest_model -------------------------------------------------------------------
 @external
 @pure

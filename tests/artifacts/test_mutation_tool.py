@@ -168,3 +168,54 @@ def test_changed_since__unknown_commit_trusts_nothing(tmp_path: Path, commit: st
     _git(tmp_path, "add", ".")
     _git(tmp_path, "commit", "-q", "-m", "x")
     assert mt.changed_since(tmp_path, commit) is None
+
+
+def test_compile_bytecode__a_comment_edit_compiles_to_the_same_code(tmp_path: Path):
+    """Vyper's initcode ends with the sources' integrity hash; the tool strips that footer,
+    so a mutant that changes no code (a label, a lock pragma on a module without external
+    functions) is found equivalent instead of being run and 'surviving'. Twin: a real code
+    change still differs."""
+    (tmp_path / "contracts").mkdir()
+    variants = {
+        "a": SOURCE,
+        "comment": SOURCE.replace("# a comment with < and 7", "# another comment"),
+        "code": SOURCE.replace("return amount + 1", "return amount + 2"),
+    }
+    codes = {}
+    for name, text in variants.items():
+        (tmp_path / "contracts" / f"{name}.vy").write_text(text)
+        codes[name] = mt.compile_bytecode(tmp_path, f"contracts/{name}.vy")
+    assert codes["comment"] == codes["a"]
+    assert codes["code"][0] != codes["a"][0] and codes["code"][1] != codes["a"][1]
+
+
+def test_strip_metadata__drops_exactly_the_footer():
+    body = "6001600255"
+    footer = "a1656879706572" + "0009"  # 7 bytes of "CBOR" + the length (9, itself too)
+    assert mt.strip_metadata("0x" + body + footer) == "0x" + body
+    assert mt.strip_metadata("0x00") == "0x00"  # too short: left alone
+    assert mt.strip_metadata("0x" + body + "ffff") == "0x" + body + "ffff"  # no footer
+
+
+def test_affected__a_module_rebuilds_its_importers_and_the_harnesses(tmp_path: Path):
+    """A mutated module is compiled into every deployable and every test harness that
+    imports it (directly or through another module), so the differential tests, which call
+    module functions through contracts/harness/, see the mutant too."""
+    files = {
+        "contracts/modules/low.vy": "",
+        "contracts/modules/mid.vy": "from . import low\n",
+        "contracts/Top.vy": "from .modules import mid\n",
+        "contracts/Other.vy": "",
+        "contracts/harness/Probe.vy": "from ..modules import low as l\n",
+        "contracts/harness/Blind.vy": "",
+    }
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    graph = mt.import_graph(tmp_path)
+    assert mt.affected(tmp_path, "contracts/modules/low.vy", graph) == [
+        "contracts/Top.vy",
+        "contracts/harness/Probe.vy",
+    ]
+    assert mt.affected(tmp_path, "contracts/Other.vy", graph) == ["contracts/Other.vy"]
+    assert all(f in mt.FILE_TESTS for f in mt.core_files(Path(mt.__file__).parents[1]))

@@ -6,7 +6,10 @@ one division, so each must be within 1 wei of the exact quotient, on the side it
 
 from __future__ import annotations
 
+import random
 from fractions import Fraction
+
+import ape
 
 from diff_cases import as_tuples, chunks, mul_div_cases, signed_div_cases
 from exact_model import Check, Favour, Report
@@ -47,6 +50,22 @@ def test_signed_div__floor_and_ceil_toward_their_infinities(math_harness):
             )
     report.assert_clean()
     assert report.cases == 1_024
+
+
+def test_field__every_signed_128_bit_value_round_trips_and_no_other_fits(math_harness):
+    """wad_math's field is 128-bit two's complement: -2**127 .. 2**127 - 1 encode to
+    x mod 2**128 and decode back exactly, the two ends included (mutation survivor
+    wad_math:97:cmp-flip:0 decoded the field of -2**127 as +2**127); one past either end
+    reverts with the range reason."""
+    rng = random.Random("fields")
+    ends = [-(2**127), -(2**127) + 1, -1, 0, 1, 2**127 - 1]
+    values = ends + [rng.randint(-(2**127), 2**127 - 1) for _ in range(250)]
+    encoded = math_harness.fields(values)
+    assert encoded == [x % 2**128 for x in values]
+    assert math_harness.unfields(encoded) == values
+    for outside in (-(2**127) - 1, 2**127):
+        with ape.reverts("bulkhead: value out of range"):
+            math_harness.fields([outside])
 
 
 def test_report__flags_a_figure_on_the_wrong_side():

@@ -199,6 +199,32 @@ def test_dust__rest_below_min_debt_shrinks_repay_unless_nothing_remains(math_har
     report.assert_clean()
 
 
+def test_dust__debt_at_exactly_min_debt_repays_the_cap(diff_env, math_harness):
+    """Debt exactly at the 10 USDC minimum (a full close: half of it would leave dust), cap
+    4 USDC, plenty of WETH: no repay can leave the minimum, so the cap is repaid and 6 USDC
+    stays (the write-off or a later call takes it); the repay never shrinks to 0, which
+    would let a liquidatable account at the minimum debt never be repaid (mutation
+    survivor liquidation:94:cmp-flip:0). Twin: one wei more debt shrinks the repay to that
+    wei, so exactly the minimum stays. The module (harness) and the deployed registry's
+    seize_plan agree."""
+    min_debt, cap, weth = 10 * 10**6, 4 * 10**6, 10**18
+    expected = {
+        min_debt: (cap, seize_exact(cap, WETH)),
+        min_debt + 1: (1, math.floor(seize_exact(1, WETH))),
+    }
+    outs = math_harness.liquidations(
+        as_tuples([_case(debt, cap, 0, weth) for debt in expected])
+    )
+    tokens = [
+        (0, WAD, 6, 2 * 10**16, 97 * 10**16),  # no quote held
+        (weth, WETH.token_price, 18, WETH.bonus, 85 * 10**16),
+    ]
+    for (debt, (repay, seize)), out in zip(expected.items(), outs, strict=True):
+        assert (out.repay, out.seize) == (repay, seize)
+        terms = (debt, cap, False, 0, min_debt, WAD, 10**6, 1, False)
+        assert diff_env.registry.seize_plan(terms, tokens) == (repay, seize, [0, seize])
+
+
 def test_full_close__fractional_threshold_at_its_floor(math_harness):
     """Full-close threshold T = (1 + bonus) × LT with bonus 5 %, LT 0.9 + 1 wei: T = 0.945 +
     1.05 wei (not a whole WAD), so max(0.95, T) = 0.95 and there is no fractional edge here;

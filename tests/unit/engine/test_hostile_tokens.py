@@ -154,6 +154,27 @@ def test_false_returning_quote__repay_reverts(
     assert engine.debt_of(account) == 0
 
 
+def test_no_return_value_quote__borrow_and_repay_work(
+    project, owner, deploy_engine, trader, funded_account
+):
+    """A USDT-style quote (transfer and transferFrom return nothing): the repayment the
+    engine moves from the payer straight to the vault counts a missing return value as
+    success, as every other token call does (mutation survivor transfers:56:bool-flip:0
+    read it as failure there). Twin of the false-returning quote above."""
+    quote = project.MockNoReturnToken.deploy("Mock USDC", "USDC", 6, sender=owner)
+    system = deploy_engine(quote_token=quote, collaterals=())
+    engine, vault, q = system.engine, system.vault, system.q
+    account = funded_account(trader, CROSS, on=system, USDC=1_000)
+    engine.borrow(account, 100 * q, trader, sender=trader)
+    assert quote.balanceOf(trader) == 100 * q
+    quote.mint(trader, q, sender=trader)  # the interest since the borrow
+    before_vault = quote.balanceOf(vault)
+    paid = engine.repay(account, MAX_UINT256, sender=trader).return_value
+    assert engine.debt_of(account) == 0
+    assert quote.balanceOf(vault) == before_vault + paid
+    assert quote.balanceOf(trader) == 101 * q - paid
+
+
 # ---- re-entrancy into the engine ------------------------------------------------------
 @pytest.fixture
 def reentrant(bare, hostile, attacker):

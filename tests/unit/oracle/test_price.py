@@ -246,6 +246,36 @@ def test_price__answer_at_ceiling__out_of_band_not_invalid(
     expect_not_ok(oracle, weth, Status.OUT_OF_BAND, "oracle: WETH out of band", 10**36)
 
 
+# ---- an OCR2-shaped feed: startedAt (observation) differs from updatedAt -----------------
+@pytest.fixture
+def ocr2_feed(project, owner) -> Any:
+    return project.MockOCR2Aggregator.deploy(8, ETH_USD_8, sender=owner)
+
+
+def test_price__observed_long_ago_transmitted_now__fresh_by_updated_at(
+    oracle, weth, list_asset, ocr2_feed, owner, clock
+):
+    """Freshness is `updatedAt` (when the round landed), never `startedAt`: an answer
+    observed more than a heartbeat before it was transmitted is fresh when it lands."""
+    list_asset(oracle, weth, feed=ocr2_feed)
+    t = clock.later()
+    ocr2_feed.transmit(3_100 * 10**8, t - HEARTBEAT - 1, t, sender=owner)
+    clock.warp(t)
+    expect_ok(oracle, weth, 3_100 * WAD)
+
+
+def test_price__observed_now_transmitted_long_ago__stale(
+    oracle, weth, list_asset, ocr2_feed, owner, clock
+):
+    """The twin: a recent `startedAt` does not rescue an `updatedAt` older than the heartbeat
+    (mutation survivor OracleAdapter:511:literal-off-by-one:1 read `startedAt`)."""
+    list_asset(oracle, weth, feed=ocr2_feed)
+    t = clock.later()
+    ocr2_feed.transmit(3_100 * 10**8, t, t - HEARTBEAT - 1, sender=owner)
+    clock.warp(t)
+    expect_not_ok(oracle, weth, Status.STALE, "oracle: WETH stale")
+
+
 def test_price__stale_then_fresh_round__ok_again(oracle, weth, weth_feed, owner, clock):
     t = clock.later()
     weth_feed.set_round(ETH_USD_8, t - HEARTBEAT - 1, sender=owner)

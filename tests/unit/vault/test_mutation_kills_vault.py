@@ -259,3 +259,36 @@ def test_reserve__past_2_pow_128__accrual_reverts(
         pytest.fail("the reserve never reached 2**128")
     assert years == 38 and index < INDEX_MASK  # the reserve's bound comes first
     assert vault.last_accrual() == last  # the books stay at the last accrual that fit
+
+
+MAX_MARK = 2**128 - 1
+# (net_pnl, reserved, band): one figure past MAX_MARK, the others ordinary.
+MARKS_ONE_OUT_OF_RANGE = {
+    "profit_above": (MAX_MARK + 1, 0, 0),
+    "loss_below": (-(MAX_MARK + 1), 0, 0),
+    "reserved_above": (0, MAX_MARK + 1, 0),
+    "band_above": (0, 0, MAX_MARK + 1),
+}
+
+
+@pytest.mark.parametrize(
+    "marks", MARKS_ONE_OUT_OF_RANGE.values(), ids=MARKS_ONE_OUT_OF_RANGE.keys()
+)
+def test_marks__any_one_figure_past_max_mark__unusable(
+    vault, engine, seed, lp, trader, chain, marks
+):
+    """The vault reads the engine's marks as unusable (no deposit, nothing free) when any ONE
+    figure is out of range, not only when several are (mutation survivor
+    Vault:1022:logic-swap:0 turned one `or` into `and`). Twin: the same marks with that
+    figure back in range are usable."""
+    seed()
+    with chain.isolate():
+        engine.set_marks(*marks, True, sender=trader)
+        assert vault.maxDeposit(lp) == 0
+        assert vault.free_cash() == vault.maxWithdraw(lp) == vault.maxRedeem(lp) == 0
+    engine.set_marks(
+        *(0 if abs(x) > MAX_MARK else x for x in marks), True, sender=trader
+    )
+    assert vault.maxDeposit(lp) > 0
+    assert vault.free_cash() > 0
+    assert vault.maxRedeem(lp) > 0

@@ -815,7 +815,14 @@ def compile_bytecode(work: Path, path: str) -> tuple[str, str]:
         )
         raise CompileError(errors[-1] if errors else "vyper failed")
     deploy, runtime = out.stdout.split()
-    return strip_metadata(deploy), runtime
+    return deploy, runtime
+
+
+def code_key(code: tuple[str, str]) -> tuple[str, str]:
+    """What decides equivalence and duplicates: the initcode without its metadata footer,
+    and the runtime. (Deploy the full initcode: the constructor finds its arguments after
+    the footer, so a stripped initcode would read garbage.)"""
+    return strip_metadata(code[0]), code[1]
 
 
 def strip_metadata(initcode: str) -> str:
@@ -859,13 +866,13 @@ def make_copy(src: Path, dest: Path) -> None:
             shutil.copytree(item, dest / item.name, symlinks=True)
         else:
             shutil.copy2(item, dest / item.name)
-    # Only the core sources and their mocks: work in progress elsewhere under contracts/
-    # (harnesses of other suites) must not break the copy's build.
+    # Only the core sources, their mocks and the test harnesses: work in progress elsewhere
+    # under contracts/ must not break the copy's build.
     (dest / CONTRACTS).mkdir()
     for item in (src / CONTRACTS).iterdir():
         if item.is_file() and item.suffix == ".vy":
             shutil.copy2(item, dest / CONTRACTS / item.name)
-        elif item.name in ("modules", "mocks"):
+        elif item.name in ("modules", "mocks", "harness"):
             shutil.copytree(item, dest / CONTRACTS / item.name)
     for name in (".venv", "node_modules"):
         if (src / name).exists():
@@ -1234,9 +1241,13 @@ class Runner:
             except subprocess.TimeoutExpired:
                 mutant.outcome, mutant.detail = "not_compiling", "compiler timeout"
                 return
-            changed = {t: c for t, c in codes.items() if c != original[t]}
+            changed = {
+                t: c for t, c in codes.items() if code_key(c) != code_key(original[t])
+            }
             mutant.code_hash = hashlib.sha1(
-                json.dumps(sorted(changed.items())).encode()
+                json.dumps(
+                    sorted((t, code_key(c)) for t, c in changed.items())
+                ).encode()
             ).hexdigest()[:16]
             if not changed:
                 mutant.outcome, mutant.detail = (

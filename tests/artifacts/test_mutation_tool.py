@@ -185,8 +185,14 @@ def test_compile_bytecode__a_comment_edit_compiles_to_the_same_code(tmp_path: Pa
     for name, text in variants.items():
         (tmp_path / "contracts" / f"{name}.vy").write_text(text)
         codes[name] = mt.compile_bytecode(tmp_path, f"contracts/{name}.vy")
-    assert codes["comment"] == codes["a"]
-    assert codes["code"][0] != codes["a"][0] and codes["code"][1] != codes["a"][1]
+    key = {name: mt.code_key(code) for name, code in codes.items()}
+    assert key["comment"] == key["a"]
+    assert key["code"][0] != key["a"][0] and key["code"][1] != key["a"][1]
+    # What is deployed keeps the footer: the constructor reads its arguments after it.
+    assert codes["comment"][0] != codes["a"][0]
+    assert codes["a"][0].startswith(key["a"][0]) and len(codes["a"][0]) > len(
+        key["a"][0]
+    )
 
 
 def test_strip_metadata__drops_exactly_the_footer():
@@ -219,3 +225,28 @@ def test_affected__a_module_rebuilds_its_importers_and_the_harnesses(tmp_path: P
     ]
     assert mt.affected(tmp_path, "contracts/Other.vy", graph) == ["contracts/Other.vy"]
     assert all(f in mt.FILE_TESTS for f in mt.core_files(Path(mt.__file__).parents[1]))
+
+
+def test_make_copy__takes_core_sources_mocks_and_harnesses_only(tmp_path: Path):
+    """The working copy must hold the harnesses the differential tests deploy (a copy
+    without them failed every differential baseline), and nothing else under contracts/."""
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    for path in (
+        "contracts/Top.vy",
+        "contracts/modules/m.vy",
+        "contracts/mocks/Mock.vy",
+        "contracts/harness/Probe.vy",
+        "contracts/wip/Draft.vy",
+        "tests/test_x.py",
+    ):
+        (src / path).parent.mkdir(parents=True, exist_ok=True)
+        (src / path).write_text("x\n")
+    mt.make_copy(src, dest)
+    copied = sorted(str(p.relative_to(dest)) for p in dest.rglob("*.*") if p.is_file())
+    assert copied == [
+        "contracts/Top.vy",
+        "contracts/harness/Probe.vy",
+        "contracts/mocks/Mock.vy",
+        "contracts/modules/m.vy",
+        "tests/test_x.py",
+    ]

@@ -1346,12 +1346,12 @@ class Runner:
         graph = import_graph(base)
         original = {d: compile_bytecode(base, d) for d in builds(base)}
         selections = {}
-        for m in mutants:  # baselines only for the selections that will run a mutant
+        # Baselines only for the selections that will run a mutant, each in the suite's
+        # own (sorted) order.
+        for m in mutants:
             if m.outcome == "pending" and (only is None or m.id in only):
                 files = expand(base, FILE_TESTS[m.file])
-                selections[selection_key(files)] = sorted(
-                    files
-                )  # the suite's own order
+                selections[selection_key(files)] = sorted(files)
         self.baseline(base, selections)
         red = [k for k, s in self.data["selections"].items() if not s["passed"]]
         if red:

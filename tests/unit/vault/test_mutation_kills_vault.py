@@ -261,7 +261,9 @@ def test_reserve__past_2_pow_128__accrual_reverts(
     assert vault.last_accrual() == last  # the books stay at the last accrual that fit
 
 
-MAX_MARK = 2**128 - 1
+MAX_MARK = (
+    2**128 - 1
+)  # Vault.vy's MAX_MARK: a private constant, no getter to read it from
 # (net_pnl, reserved, band): one figure past MAX_MARK, the others ordinary.
 MARKS_ONE_OUT_OF_RANGE = {
     "profit_above": (MAX_MARK + 1, 0, 0),

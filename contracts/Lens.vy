@@ -292,29 +292,38 @@ def _quote(account_id: uint256, seize_token: address, repay_amount: uint256) -> 
     v.cash -= collected
     v.claims -= collected
 
-    # 2. Close positions as the registry plans; settle realised − fees like `_settle`.
+    # 2. Close positions as the registry plans; settle realised − fees like `_settle`. A
+    #    second pass closes the rest when the first leaves debt and no collateral (H-1).
     if len(b.positions) != 0:
-        q.closes = staticcall REGISTRY.plan_closes(
-            b.positions, b.market_prices, f.equity_maint, f.maint_req, b.holdings[0].lt, bucket
-        )
-        closed: uint256 = 0
-        realised: int256 = 0
-        trading_fee: uint256 = 0
+        close_all: bool = bucket
         fee_usd: uint256 = 0
-        for close: IMarketRegistry.Close in q.closes:
-            closed |= 1 << close.market_id
-            realised += close.realised
-            trading_fee += close.trading_fee
-            fee_usd += close.liquidation_fee
-        kept: DynArray[IMarginEngine.Position, c.MAX_POSITIONS] = []
-        kept_prices: DynArray[uint256, c.MAX_POSITIONS] = []
-        for i: uint256 in range(len(b.positions), bound=c.MAX_POSITIONS):
-            if (closed >> b.positions[i].market_id) & 1 == 0:
-                kept.append(b.positions[i])
-                kept_prices.append(b.market_prices[i])
-        b.positions = kept
-        b.market_prices = kept_prices
-        b, v = self._settle(b, v, realised - convert(fee_usd, int256), trading_fee)
+        for _pass: uint256 in range(2):
+            plan: DynArray[IMarketRegistry.Close, c.MAX_POSITIONS] = staticcall REGISTRY.plan_closes(
+                b.positions, b.market_prices, f.equity_maint, f.maint_req, b.holdings[0].lt, close_all
+            )
+            closed: uint256 = 0
+            realised: int256 = 0
+            trading_fee: uint256 = 0
+            pass_fee: uint256 = 0
+            for close: IMarketRegistry.Close in plan:
+                q.closes.append(close)
+                closed |= 1 << close.market_id
+                realised += close.realised
+                trading_fee += close.trading_fee
+                pass_fee += close.liquidation_fee
+            kept: DynArray[IMarginEngine.Position, c.MAX_POSITIONS] = []
+            kept_prices: DynArray[uint256, c.MAX_POSITIONS] = []
+            for i: uint256 in range(len(b.positions), bound=c.MAX_POSITIONS):
+                if (closed >> b.positions[i].market_id) & 1 == 0:
+                    kept.append(b.positions[i])
+                    kept_prices.append(b.market_prices[i])
+            b.positions = kept
+            b.market_prices = kept_prices
+            b, v = self._settle(b, v, realised - convert(pass_fee, int256), trading_fee)
+            fee_usd += pass_fee
+            if len(kept) == 0 or b.shares == 0 or self._holds(b):
+                break
+            close_all = True
         # pay_fee: the fee in quote units rounded down, as far as cash above claims allows.
         q.fee = fee_usd * QUOTE_UNIT // b.holdings[0].price
         available: uint256 = 0
@@ -335,8 +344,10 @@ def _quote(account_id: uint256, seize_token: address, repay_amount: uint256) -> 
         for i: uint256 in range(len(b.holdings), bound=MAX_TOKENS):
             h: Holding = b.holdings[i]
             q.tokens.append(h.token)
-            if h.token == seize_token and h.balance != 0:
+            if h.token == seize_token and h.balance != 0 and h.price != 0:
                 target = i
+            if h.price == 0:
+                h.balance = 0  # M-1: an unpriced token is never seized (the engine skips it)
             seizable.append(IMarketRegistry.Seizable(balance=h.balance, price=h.price, decimals=h.decimals, bonus=h.bonus, lt=h.lt))
         terms: IMarketRegistry.SeizeTerms = IMarketRegistry.SeizeTerms(
             debt=debt,
@@ -378,8 +389,9 @@ def _quote(account_id: uint256, seize_token: address, repay_amount: uint256) -> 
             b.shares -= burnt
             v.total_shares -= burnt
 
-    # 4. Write off what no collateral backs: the fall of the vault's total debt.
-    if b.shares != 0 and not self._holds(b):
+    # 4. Write off what nothing backs (no collateral, no position): the fall of the
+    #    vault's total debt.
+    if b.shares != 0 and len(b.positions) == 0 and not self._holds(b):
         q.write_off = w._ceil_div(v.total_shares * v.index, c.WAD) - w._ceil_div((v.total_shares - b.shares) * v.index, c.WAD)
         v.total_shares -= b.shares
         b.shares = 0
@@ -443,7 +455,9 @@ def _read(account_id: uint256) -> Book:
     for i: uint256 in range(len(infos), bound=MAX_ASSETS):
         price: uint256 = infos[i].price
         b.status |= convert(infos[i].status, uint256)
-        if price == 0 and b.unpriced == empty(address):
+        # M-1: a non-quote collateral token's unusable price (not the sequencer's) counts
+        # as 0 and never makes the account unpriced, as in the engine's `health._read`.
+        if price == 0 and b.unpriced == empty(address) and not (i != 0 and i < held and infos[i].status != IOracleAdapter.PriceStatus.SEQUENCER_DOWN):
             b.unpriced = assets[i]
         if i < held:
             b.holdings[i].price = price

@@ -41,6 +41,10 @@ from interfaces import IMarketRegistry
 from interfaces import IOracleAdapter
 from interfaces import IVault
 
+
+interface IMarginEngineExtension:
+    def wiring() -> (address, address, address, address): view
+
 implements: IMarginEngine
 implements: IMarginEngineMarks
 
@@ -66,6 +70,11 @@ uses: collateral
 from .modules import positions
 # @dev Initialized by `health`; the engine writes it (one word per position).
 uses: positions
+
+from .modules import settlement
+# @dev PnL, fee and claim settlement with the vault (the extension runs the same code); it
+#      holds no storage of its own and writes the ledgers `health` initializes.
+initializes: settlement[accounts := accounts, collateral := collateral]
 
 from .modules import transfers
 # @dev Stateless (token moves); no initialization.
@@ -102,6 +111,9 @@ VAULT: immutable(IVault)
 ORACLE: immutable(IOracleAdapter)
 # @dev The perp market book: market parameters, funding, side aggregates, trade arithmetic.
 REGISTRY: immutable(IMarketRegistry)
+# @dev The MarginEngineExtension: `liquidate` and the owner's collateral setters run as this
+#      contract's code through `_delegate` (docs/architecture.md).
+EXTENSION: immutable(address)
 
 
 # ---- storage --------------------------------------------------------------------------
@@ -122,6 +134,7 @@ def __init__(
     quote_liquidation_threshold: uint256,
     quote_liquidation_bonus: uint256,
     quote_supply_cap: uint256,
+    extension: address,
 ):
     """
     @notice Wire the engine to its vault and oracle and list the quote asset as collateral
@@ -137,8 +150,20 @@ def __init__(
     @param quote_liquidation_threshold Quote LT, WAD (DESIGN default 0.97).
     @param quote_liquidation_bonus Quote liquidation bonus, WAD (DESIGN default 0.02).
     @param quote_supply_cap Most quote all accounts may hold as collateral (quote units).
+    @param extension The 20-byte MarginEngineExtension deployed for the same vault, oracle,
+           registry and quote (checked here; its storage layout is checked by a test).
     """
     quote: address = staticcall IERC4626(vault.address).asset()
+    ext_vault: address = empty(address)
+    ext_oracle: address = empty(address)
+    ext_registry: address = empty(address)
+    ext_quote: address = empty(address)
+    ext_vault, ext_oracle, ext_registry, ext_quote = staticcall IMarginEngineExtension(extension).wiring()
+    checks._require(
+        ext_vault == vault.address and ext_oracle == oracle.address and ext_registry == registry.address and ext_quote == quote,
+        "engine: extension wired elsewhere",
+    )
+    EXTENSION = extension
     VAULT = vault
     ORACLE = oracle
     REGISTRY = registry
@@ -271,7 +296,7 @@ def borrow(account_id: uint256, amount: uint256, receiver: address):
     checks._check_amount(amount)
     checks._check_address(receiver)
     roles._check_not_paused()
-    self._collect_claim(account_id)
+    settlement._collect_claim(VAULT, account_id)
     index: uint256 = extcall VAULT.accrue()
     net_pnl: int256 = 0
     reserved: uint256 = 0
@@ -406,146 +431,27 @@ def liquidate(
     @notice Liquidate an account (DESIGN.md, Liquidation). Permissionless, never paused.
             1. Accrue interest and funding; revert unless the account is liquidatable.
             2. Close its positions at the oracle price, worst PnL first (a bucket: its
-               one; a cross account: until equity_maint >= 1.05 × maint_req); the
-               liquidator earns the liquidation fee on closed notional (`fee`), paid from
-               the account's quote collateral, else lent by the vault as the account's debt.
+               one; a cross account: until equity_maint >= 1.05 × maint_req, and on to
+               the last while debt remains that no collateral backs); the liquidator earns
+               the liquidation fee on closed notional (`fee`).
             3. Only if still liquidatable, with debt and collateral and `repay_amount` > 0:
-               the caller repays up to the close factor of the debt (50 %; all of it for a
-               bucket, below health max(0.95, (1 + bonus) × LT), or when the rest would be
-               below the minimum debt) and `receiver` gets `seize_token` worth the repay ×
-               (1 + bonus), capped at the balance (the repay shrinks to match); a rest below
-               the minimum debt shrinks the repay instead. `seize_token` = empty sweeps
-               every token (each at its bonus, the quote first) of an account with no
-               positions whose collateral is worth no more than its debt.
-            4. With no collateral left, the remaining debt is written off (reserve, then LPs).
-    @dev Prices: any fresh answer > 0 (out of band too); otherwise the adapter's reason.
-         While the sequencer is down nothing is liquidated; in its grace period only
-         accounts below health 0.95. Each oracle is read once per call. The registry logs
-         each closed position (`PositionLiquidated`).
+               repay up to the close factor and seize `seize_token` (empty = sweep) worth
+               the repay × (1 + bonus).
+            4. With no collateral and no position left, the remaining debt is written off.
+    @dev Runs the MarginEngineExtension's `liquidate` as this contract's code
+         (delegatecall) inside this contract's lock; see that function for every rule.
+         Approvals go to this engine.
     @param account_id The 32-byte account id.
     @param repay_amount The most quote the caller repays in step 3 (a cap; 0 = none).
     @param seize_token The 20-byte token to seize (empty = sweep).
-    @param min_seize The least the receiver must get when step 3 runs (token units; for a
-           sweep, the seized value in quote units at the oracle prices).
+    @param min_seize The least the receiver must get when step 3 runs.
     @param receiver The 20-byte receiver of the fee and the seized collateral.
     @return (repaid quote, seized amount, fee in quote units).
     """
-    accounts._check_exists(account_id)
-    checks._check_address(receiver)
-    self._collect_claim(account_id)
-    index: uint256 = extcall VAULT.accrue()
-    snap: health.Snapshot = health._read(account_id, ORACLE, REGISTRY, health.NEED_PRICE, True)
-    h: IMarginEngine.Health = health._value(account_id, snap, REGISTRY, index)
-    checks._require(h.liquidatable, "engine: not liquidatable")
-    if snap.status & c.STATUS_GRACE != 0:
-        checks._require(h.health_factor < c.GRACE_HEALTH_FLOOR, "engine: grace period above floor")
-    health_before: uint256 = h.health_factor
-    quote: address = collateral.QUOTE
-    quote_price: uint256 = snap.prices[0]
-    bucket: bool = accounts._mode_of(account_id) == c.MODE_ISOLATED
-
-    # 2. Close positions: the registry plans, books and logs each close; the engine clears
-    #    them and settles the sum with the vault.
-    fee: uint256 = 0
-    if len(snap.positions) != 0:
-        closed: uint256 = 0
-        realised: int256 = 0
-        trading_fee: uint256 = 0
-        closed, realised, trading_fee, fee = extcall REGISTRY.liquidate_positions(
-            account_id, snap.positions, snap.market_prices, h.equity_maint, h.maint_req, collateral._configs[quote].liquidation_threshold, bucket
-        )
-        for position: IMarginEngine.Position in snap.positions:
-            if (closed >> position.market_id) & 1 == 1:
-                positions._set(account_id, position.market_id, 0, 0)
-        accounts._set_markets(account_id, accounts._markets_of(account_id) & ~closed)
-        # The liquidation fee is part of the account's loss; the vault then pays it on.
-        self._settle(account_id, realised - convert(fee, int256), trading_fee, quote_price)
-        fee = extcall VAULT.pay_fee(fee * self._quote_unit // quote_price, receiver)
-        h = health._value(account_id, snap, REGISTRY, index)
-
-    # 3. Repay and seize, if still liquidatable: the registry's `seize_plan` gives the
-    #    amounts for one token, or for every token in a sweep; the engine moves them.
-    repaid: uint256 = 0
-    seized: uint256 = 0
-    shares: uint256 = accounts.debt_shares[account_id]
-    if h.liquidatable and repay_amount != 0 and shares != 0 and self._holds_collateral(account_id):
-        debt: uint256 = w._ceil_div(shares * index, c.WAD)
-        # max_value = sweep; past the list = not held (the plan reverts).
-        target: uint256 = max_value(uint256)
-        if seize_token != empty(address):
-            target = c.MAX_TOKENS
-        tokens: DynArray[address, c.MAX_TOKENS] = [quote]
-        seizable: DynArray[IMarketRegistry.Seizable, c.MAX_TOKENS] = []
-        for i: uint256 in range(len(snap.tokens) + 1, bound=c.MAX_TOKENS):
-            token: address = quote
-            if i != 0:
-                token = snap.tokens[i - 1]
-                tokens.append(token)
-            balance: uint256 = collateral._balances[account_id][token]
-            if token == seize_token and balance != 0:
-                target = i
-            seizable.append(
-                IMarketRegistry.Seizable(
-                    balance=balance,
-                    price=snap.prices[snap.first_token + i - 1],
-                    decimals=collateral._configs[token].decimals,
-                    bonus=collateral._configs[token].liquidation_bonus,
-                    lt=collateral._configs[token].liquidation_threshold,
-                )
-            )
-        amounts: DynArray[uint256, c.MAX_TOKENS] = []
-        repaid, seized, amounts = staticcall REGISTRY.seize_plan(
-            IMarketRegistry.SeizeTerms(
-                debt=debt,
-                cap=repay_amount,
-                bucket=bucket,
-                health_factor=h.health_factor,
-                min_debt=self.min_debt,
-                quote_price=quote_price,
-                quote_unit=self._quote_unit,
-                target=target,
-                positions_open=h.maint_req != 0,
-            ),
-            seizable,
-        )
-        for i: uint256 in range(len(amounts), bound=c.MAX_TOKENS):
-            amount: uint256 = amounts[i]
-            if amount != 0:
-                token: address = tokens[i]
-                collateral._debit(account_id, token, amount)
-                collateral._sub_total(token, amount)
-                transfers._push(token, receiver, amount)
-                log IMarginEngine.CollateralSeized(account_id=account_id, token=token, receiver=receiver, amount=amount)
-        if repaid != 0:
-            burnt: uint256 = shares
-            if repaid < debt:
-                burnt = repaid * c.WAD // index  # rounds down: the vault's favour
-            shares -= burnt
-            accounts.debt_shares[account_id] = shares
-            transfers._pay_from(quote, msg.sender, VAULT.address, repaid)
-            extcall VAULT.take_repayment(repaid, burnt)
-        checks._require(seized >= min_seize, "engine: seized below minimum")
-
-    # 4. Write off what no collateral backs.
-    if shares != 0 and not self._holds_collateral(account_id):
-        written: uint256 = extcall VAULT.write_off(shares)
-        accounts.debt_shares[account_id] = 0
-        log IMarginEngine.BadDebtWrittenOff(account_id=account_id, debt_shares=shares, assets=written)
-    accounts._sync_active(account_id)
-    log IMarginEngine.Liquidated(
-        account_id=account_id,
-        liquidator=msg.sender,
-        seize_token=seize_token,
-        receiver=receiver,
-        repaid=repaid,
-        seized=seized,
-        fee=fee,
-        health_before=health_before,
-    )
-    return repaid, seized, fee
+    return abi_decode(self._delegate(), (uint256, uint256, uint256))
 
 
-# ---- external: configuration (owner) --------------------------------------------------
+# ---- external: configuration (owner), run by the extension ----------------------------
 @external
 def list_collateral(
     token: address,
@@ -556,10 +462,9 @@ def list_collateral(
     supply_cap: uint256,
 ):
     """
-    @notice List `token` as collateral (enabled) with its risk parameters.
-    @dev Decimals are read from the token (at most 18); the adapter must currently price
-         `oracle_asset` (any status with a price > 0). Bounds: CF < LT < 1 and
-         (1 + bonus) × LT <= 1.
+    @notice List `token` as collateral (enabled) with its risk parameters (owner).
+    @dev Runs in the MarginEngineExtension (delegatecall); bounds: CF < LT < 1 and
+         (1 + bonus) × LT <= 1; the adapter must price `oracle_asset` now.
     @param token The 20-byte ERC-20 token address.
     @param oracle_asset The 20-byte asset the OracleAdapter prices the token by.
     @param collateral_factor CF, WAD ratio.
@@ -567,9 +472,7 @@ def list_collateral(
     @param liquidation_bonus Liquidation bonus, WAD ratio.
     @param supply_cap Most of the token all accounts may hold together (token units).
     """
-    roles._check_owner()
-    self._list_collateral(token, oracle_asset)
-    collateral._configure(token, collateral_factor, liquidation_threshold, liquidation_bonus, supply_cap, True)
+    self._delegate()
 
 
 @external
@@ -582,10 +485,9 @@ def configure_collateral(
     enabled: bool,
 ):
     """
-    @notice Change a listed token's risk parameters, supply cap, or enable/disable deposits.
-    @dev Same bounds as `list_collateral`. A disabled token takes no new deposits; balances
-         keep counting in health and may be withdrawn or moved between accounts. A cap
-         below the current total only blocks new deposits.
+    @notice Change a listed token's risk parameters, supply cap, or enable/disable deposits
+            (owner).
+    @dev Runs in the MarginEngineExtension (delegatecall); same bounds as `list_collateral`.
     @param token The 20-byte listed token address.
     @param collateral_factor CF, WAD ratio.
     @param liquidation_threshold LT, WAD ratio.
@@ -593,20 +495,18 @@ def configure_collateral(
     @param supply_cap Token units.
     @param enabled False to stop new deposits.
     """
-    roles._check_owner()
-    collateral._configure(token, collateral_factor, liquidation_threshold, liquidation_bonus, supply_cap, enabled)
+    self._delegate()
 
 
 @external
 def set_min_debt(min_debt: uint256):
     """
-    @notice Set the smallest debt an account may keep after a borrow or partial repay.
+    @notice Set the smallest debt an account may keep after a borrow or partial repay
+            (owner).
+    @dev Runs in the MarginEngineExtension (delegatecall).
     @param min_debt Quote units, from 1 to 1,000,000 whole quote units.
     """
-    roles._check_owner()
-    checks._require(min_debt != 0 and min_debt <= c.MAX_MIN_DEBT_UNITS * self._quote_unit, "engine: min debt out of range")
-    self.min_debt = min_debt
-    log IMarginEngine.MinDebtSet(min_debt=min_debt)
+    self._delegate()
 
 
 
@@ -1018,7 +918,7 @@ def _modify(account_id: uint256, market_id: uint256, size_delta: int256, accepta
                 for m: uint256 in range(1, c.MAX_MARKETS + 1):
                     count += (held >> m) & 1
                 checks._require(count < c.MAX_POSITIONS, "engine: position slots full")
-    self._collect_claim(account_id)
+    settlement._collect_claim(VAULT, account_id)
 
     # The registry prices the trade under the oracle policy and books it.
     t: IMarketRegistry.Trade = extcall REGISTRY.trade(market_id, size, basis, size_delta, acceptable_price)
@@ -1027,7 +927,7 @@ def _modify(account_id: uint256, market_id: uint256, size_delta: int256, accepta
         accounts._set_markets(account_id, held & ~(1 << market_id))
     elif size == 0:
         accounts._set_markets(account_id, held | (1 << market_id))
-    self._settle(account_id, t.realised, t.fee, t.quote_price)
+    settlement._settle(VAULT, self._quote_unit, account_id, t.realised, t.fee, t.quote_price)
     accounts._sync_active(account_id)
     if adding:
         self._check_initial(account_id)
@@ -1046,87 +946,13 @@ def _modify(account_id: uint256, market_id: uint256, size_delta: int256, accepta
 
 
 @internal
-def _settle(account_id: uint256, realised: int256, fee: uint256, quote_price: uint256):
-    """
-    @dev Settles a trade with the vault in quote units at the quote's price: profit
-         rounded down, loss and fee rounded up. amount = realised − fee.
-           amount >= 0: the profit first repays the account's debt (shares burnt without
-             cash: `book_settlement_debt`, which also gives the reserve its cut of the fee
-             kept); the rest is paid by the vault into the account's quote collateral
-             (`pay_pnl`), and whatever the vault's cash cannot pay becomes the account's
-             claim.
-           amount < 0: the loss comes out of the account's quote collateral first (sent
-             to the vault, `take_pnl`, the fee counted first); the rest becomes
-             settlement debt (`book_settlement_debt`, exempt from the minimum debt).
-    """
-    amount: int256 = 0
-    if realised >= 0:
-        amount = convert(convert(realised, uint256) * self._quote_unit // quote_price, int256)
-    else:
-        amount = -convert(w._ceil_div(convert(-realised, uint256) * self._quote_unit, quote_price), int256)
-    fee_q: uint256 = w._ceil_div(fee * self._quote_unit, quote_price)
-    amount -= convert(fee_q, int256)
-    quote: address = collateral.QUOTE
-    shares: uint256 = accounts.debt_shares[account_id]
-    from_collateral: uint256 = 0
-    minted: uint256 = 0
-    repaid: uint256 = 0
-    paid: uint256 = 0
-    claimed: uint256 = 0
-    if amount >= 0:
-        profit: uint256 = convert(amount, uint256)
-        used: uint256 = 0
-        if shares != 0 and profit != 0:
-            index: uint256 = staticcall VAULT.debt_index()
-            debt: uint256 = w._ceil_div(shares * index, c.WAD)
-            if profit >= debt:
-                repaid = shares
-                used = debt
-            else:
-                repaid = profit * c.WAD // index  # rounds down: the vault's favour
-                if repaid != 0:
-                    used = profit
-        if repaid != 0 or fee_q != 0:
-            accounts.debt_shares[account_id] = shares - repaid
-            extcall VAULT.book_settlement_debt(0, repaid, fee_q)
-        if profit != used:
-            paid = extcall VAULT.pay_pnl(account_id, profit - used)
-            claimed = profit - used - paid
-            if paid != 0:
-                self._credit_quote(account_id, paid)
-            if claimed != 0:
-                collateral._claims[account_id] += claimed
-    else:
-        loss: uint256 = convert(-amount, uint256)
-        from_collateral = min(loss, collateral._balances[account_id][quote])
-        cash_fee: uint256 = min(fee_q, from_collateral)
-        if from_collateral != 0:
-            collateral._debit(account_id, quote, from_collateral)
-            collateral._sub_total(quote, from_collateral)
-            transfers._push(quote, VAULT.address, from_collateral)
-            extcall VAULT.take_pnl(from_collateral, cash_fee)
-        if loss != from_collateral:
-            minted = extcall VAULT.book_settlement_debt(loss - from_collateral, 0, fee_q - cash_fee)
-            accounts.debt_shares[account_id] = shares + minted
-    log IMarginEngine.PnlSettled(
-        account_id=account_id,
-        amount=amount,
-        from_collateral=from_collateral,
-        debt_shares_minted=minted,
-        debt_shares_repaid=repaid,
-        paid=paid,
-        claimed=claimed,
-    )
-
-
-@internal
 def _begin_out(account_id: uint256) -> bool:
     """
     @dev Before collateral leaves an account: its claim is collected; out of an account
          with debt or positions this is risk-adding (not while paused, checked after).
     @return Whether the account is active (the caller then runs `_check_initial`).
     """
-    self._collect_claim(account_id)
+    settlement._collect_claim(VAULT, account_id)
     active: bool = accounts._is_active(account_id)
     if active:
         roles._check_not_paused()
@@ -1157,35 +983,10 @@ def _deposit(account_id: uint256, token: address, amount: uint256):
 
 
 @internal
-@view
-def _holds_collateral(account_id: uint256) -> bool:
+def _delegate() -> Bytes[96]:
     """
-    @dev Whether the account holds any collateral (a token, quote, or a claim on the vault).
+    @dev Runs this call's calldata as the MarginEngineExtension's code on this contract's
+         storage (delegatecall), inside this contract's lock; a revert bubbles up with its
+         reason. At most 96 bytes come back (`liquidate`'s three words).
     """
-    return len(collateral._tokens[account_id]) != 0 or collateral._balances[account_id][collateral.QUOTE] + collateral._claims[account_id] != 0
-
-
-@internal
-def _collect_claim(account_id: uint256):
-    """
-    @dev Collects as much of the account's claim as the vault's cash allows into its quote
-         collateral (claims are senior: cash that came back pays them first).
-    """
-    claim: uint256 = collateral._claims[account_id]
-    if claim == 0:
-        return
-    paid: uint256 = extcall VAULT.pay_claim(account_id)
-    if paid != 0:
-        collateral._claims[account_id] = claim - paid
-        self._credit_quote(account_id, paid)
-        log IMarginEngine.ClaimCollected(account_id=account_id, amount=paid)
-
-
-@internal
-def _credit_quote(account_id: uint256, amount: uint256):
-    """
-    @dev Books quote the vault paid into the account (no supply cap: a payout never fails).
-    """
-    quote: address = collateral.QUOTE
-    collateral._credit(account_id, quote, amount)
-    collateral._total[quote] += amount
+    return raw_call(EXTENSION, msg.data, max_outsize=96, is_delegate_call=True)

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+from scripts import _engine
 from scripts._config import (
     ConfigError,
     DeployConfig,
@@ -469,6 +470,17 @@ def _deploy_vault_and_engine(
     dep.contracts["MarketRegistry"] = registry
     send("deploy MarketRegistry", chain.get_receipt(registry.txn_hash))
     log(f"MarketRegistry at {registry.address}")
+    # The engine's liquidation and collateral setters run as its code from the extension
+    # (delegatecall; docs/architecture.md): deploy the extension first, for the same wiring.
+    extension = deployer.deploy(
+        project.MarginEngineExtension,
+        vault.address,
+        dep.contracts["OracleAdapter"].address,
+        registry.address,
+        quote_token,
+    )
+    dep.contracts["MarginEngineExtension"] = extension
+    send("deploy MarginEngineExtension", chain.get_receipt(extension.txn_hash))
     engine = deployer.deploy(
         project.MarginEngine,
         vault.address,
@@ -479,9 +491,12 @@ def _deploy_vault_and_engine(
         to_wad(qc.liquidation_threshold),
         to_wad(qc.liquidation_bonus),
         to_units(qc.supply_cap, config.quote.decimals),
+        extension.address,
     )
-    dep.contracts["MarginEngine"] = engine
     send("deploy MarginEngine", chain.get_receipt(engine.txn_hash))
+    # The engine decodes the extension's events too (they come from the engine's address).
+    engine = _engine.attach(project, engine.address)
+    dep.contracts["MarginEngine"] = engine
     log(f"MarginEngine at {engine.address}")
     send("vault.set_engine", vault.set_engine(engine.address, sender=deployer))
     send("registry.set_engine", registry.set_engine(engine.address, sender=deployer))

@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from scripts import _engine
+
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACTS = ROOT / "contracts"
 INTERFACES = ROOT / "interfaces"
@@ -38,10 +40,14 @@ def _contract_type(name: str):
 
 
 def compiled_abi(name: str) -> list[dict]:
-    return [
+    abi = [
         entry.model_dump(mode="json", by_alias=True, exclude_none=True)
         for entry in _contract_type(name).abi
     ]
+    if name == _engine.ENGINE:
+        # The extension's code runs as the engine's: its events come from the engine.
+        return _engine.merged_abi(abi, compiled_abi(_engine.EXTENSION))
+    return abi
 
 
 def abi_text(name: str) -> str:

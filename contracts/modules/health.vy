@@ -25,8 +25,10 @@
      once (the quote if the account holds quote, has a claim or owes debt; each held
      token; each position's market) and the sequencer feed once. Strict mode (risk-adding
      actions) reverts unless every status is OK; the lenient mode (views, liquidation)
-     values any price > 0 and reports the union of statuses, with `priced = False` if some
-     price was unusable.
+     values any price > 0 and reports the union of statuses, with `priced = False` if the
+     quote's or a market's price was unusable. A collateral token whose price is unusable
+     (other than with the sequencer down) counts as 0 in the lenient mode and leaves
+     `priced` alone (M-1: dust of a badly fed token never shields an account).
 """
 
 from interfaces import IMarginEngine
@@ -132,7 +134,12 @@ def _read(
     infos: DynArray[IOracleAdapter.PriceInfo, ORACLE_BATCH] = staticcall oracle.price_info_many(assets)
     for i: uint256 in range(len(infos), bound=ORACLE_BATCH):
         status: IOracleAdapter.PriceStatus = infos[i].status
-        if infos[i].price == 0 or (need == NEED_OK and status != IOracleAdapter.PriceStatus.OK):
+        if infos[i].price == 0 and need != NEED_OK and i >= s.first_token and i < market_start and status != IOracleAdapter.PriceStatus.SEQUENCER_DOWN:
+            # M-1: outside risk-adding actions a collateral token whose price is unusable
+            # (stale, predates a restart, no feed) counts as 0 and is skipped for seizing:
+            # a dust balance of it never shields the account from its liquidation.
+            pass
+        elif infos[i].price == 0 or (need == NEED_OK and status != IOracleAdapter.PriceStatus.OK):
             if need != NEED_NOTHING:
                 # The adapter's strict view reverts with the reason naming the asset and
                 # the rule ("oracle: WETH stale", "oracle: sequencer down"): same block,

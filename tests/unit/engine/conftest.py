@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from scripts import _engine
 from engine_defaults import (
     COLLATERALS,
     DEVIATION,
@@ -157,7 +158,9 @@ def deploy_engine(project, owner, lp, add_feed, list_token) -> Callable[..., Sys
             sender=owner,
         )
         registry = project.MarketRegistry.deploy(oracle, vault, quote, sender=owner)
-        engine = project.MarginEngine.deploy(
+        engine, _ = _engine.deploy(
+            project,
+            lambda container, *args: container.deploy(*args, sender=owner),
             vault,
             oracle,
             registry,
@@ -166,7 +169,6 @@ def deploy_engine(project, owner, lp, add_feed, list_token) -> Callable[..., Sys
             wad(quote_listing.lt),
             wad(quote_listing.bonus),
             MAX_UINT256,
-            sender=owner,
         )
         vault.set_engine(engine, sender=owner)
         registry.set_engine(engine, sender=owner)

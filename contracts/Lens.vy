@@ -344,7 +344,10 @@ def _quote(account_id: uint256, seize_token: address, repay_amount: uint256) -> 
         for i: uint256 in range(len(b.holdings), bound=MAX_TOKENS):
             h: Holding = b.holdings[i]
             q.tokens.append(h.token)
-            if h.token == seize_token and h.balance != 0 and h.price != 0:
+            if h.token == seize_token and h.balance != 0:
+                if h.price == 0:
+                    q.tokens = []
+                    return self._reverted(q, "engine: seize token unpriced")
                 target = i
             if h.price == 0:
                 h.balance = 0  # M-1: an unpriced token is never seized (the engine skips it)

@@ -756,8 +756,9 @@ def positions_of(account_id: uint256) -> DynArray[IMarginEngine.Position, c.MAX_
 def account_health(account_id: uint256) -> IMarginEngine.Health:
     """
     @notice Every health figure of an account (DESIGN.md, Health), USD WAD.
-    @dev Never reverts for an unusable price: such a price counts as 0, `priced` is False,
-         `status` carries the union of the statuses, and `liquidatable` is False.
+    @dev Never reverts for an unusable price: such a price counts as 0 and `status`
+         carries the union of the statuses; if it is the quote's or a market's, `priced` is
+         False and `liquidatable` is False (a collateral token's never unprices the account).
     @param account_id The 32-byte account id.
     @return The Health struct (IMarginEngine.Health).
     """
@@ -787,7 +788,8 @@ def health_factor(account_id: uint256) -> uint256:
 def is_liquidatable(account_id: uint256) -> bool:
     """
     @notice Active and equity_maint < maint_req, at any fresh price > 0 (also out of band
-            or in the grace period). False when a needed price is unusable. Never reverts.
+            or in the grace period). A collateral token whose price is unusable counts as
+            0; False when the quote's or a market's price is unusable. Never reverts.
     @dev The grace-period floor on liquidations (DESIGN: only below health 0.95) is the
          liquidation entry point's rule; `account_health(id).status` shows GRACE.
     @param account_id The 32-byte account id.
@@ -842,6 +844,18 @@ def registry() -> address:
     @return The 20-byte registry address.
     """
     return REGISTRY.address
+
+
+@view
+@external
+@reentrant
+def extension() -> address:
+    """
+    @notice The MarginEngineExtension whose code runs `liquidate` and the collateral
+            setters on this engine's storage (delegatecall).
+    @return The 20-byte extension address.
+    """
+    return EXTENSION
 
 
 @view

@@ -206,12 +206,13 @@ def liquidate(
                 token = snap.tokens[i - 1]
                 tokens.append(token)
             price: uint256 = snap.prices[snap.first_token + i - 1]
-            balance: uint256 = 0
-            if price != 0:
-                # M-1: a token whose price is unusable is valued 0 and never seized.
-                balance = collateral._balances[account_id][token]
+            balance: uint256 = collateral._balances[account_id][token]
             if token == seize_token and balance != 0:
+                # M-1: a token whose price is unusable is valued 0 and never seized.
+                checks._require(price != 0, "engine: seize token unpriced")
                 target = i
+            if price == 0:
+                balance = 0
             seizable.append(
                 IMarketRegistry.Seizable(
                     balance=balance,

@@ -33,6 +33,51 @@ def test_deployed_code__fits_eip170(name):
     assert _reports.deployed_size(name) <= _reports.EIP170_LIMIT
 
 
+# Issue 17: the engine keeps room for the features still to come; no deployable may crowd
+# the limit.
+ENGINE_HEADROOM_FLOOR = 4_096  # bytes below EIP-170 the MarginEngine must keep
+DEPLOYABLE_CEILING = 21_000  # bytes no deployable may exceed
+
+
+@pytest.mark.parametrize("name", DEPLOYABLES)
+def test_deployed_code__below_the_deployable_ceiling(name):
+    assert _reports.deployed_size(name) <= DEPLOYABLE_CEILING
+
+
+def test_engine__keeps_its_headroom_floor():
+    headroom = _reports.EIP170_LIMIT - _reports.deployed_size("MarginEngine")
+    assert headroom >= ENGINE_HEADROOM_FLOOR, f"engine headroom {headroom} bytes"
+
+
+def _storage_layout(name: str) -> dict:
+    vyper = os.path.join(os.path.dirname(sys.executable), "vyper")
+    out = subprocess.run(
+        [vyper, "-p", str(_reports.ROOT), "--evm-version", _reports.EVM_VERSION, "-f", "layout"]
+        + [str(_reports.CONTRACTS / f"{name}.vy")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=_reports.ROOT,
+    ).stdout
+    layout = json.loads(out)
+    return {k: layout[k] for k in ("storage_layout", "transient_storage_layout")}
+
+
+def test_engine_extension__has_the_engines_storage_layout():
+    """The extension runs on the engine's storage (delegatecall): every slot, type and the
+    lock's transient slot must be the same, or it would read and write the wrong fields."""
+    engine, extension = _storage_layout("MarginEngine"), _storage_layout("MarginEngineExtension")
+    assert engine["storage_layout"], engine
+    assert extension == engine
+
+
+def test_engine_extension__layout_check_can_fail(tmp_path):
+    """The comparison above is not vacuous: a contract with one more variable differs."""
+    engine = _storage_layout("MarginEngine")
+    assert engine != {"storage_layout": {}, "transient_storage_layout": {}}
+    assert _storage_layout("Vault") != engine
+
+
 @pytest.mark.parametrize("name", DEPLOYABLES)
 def test_deployed_code__not_above_snapshot(name):
     committed = json.loads(_reports.SIZES_FILE.read_text())
@@ -50,6 +95,7 @@ def test_gas_snapshot__has_an_entry_per_deployable():
             "OracleAdapter": "oracle",
             "Vault": "vault",
             "MarginEngine": "engine",
+            "MarginEngineExtension": "engine",  # liquidations and listings run in it
             "MarketRegistry": "engine",  # the registry's work is measured in engine scenarios
             "Lens": "lens",
         }[name]

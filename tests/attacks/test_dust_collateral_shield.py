@@ -91,8 +91,11 @@ def test_dust_collateral_shield__unpriced_token__cannot_be_seized_or_borrowed_ag
     fund(env, liquidator, "USDC", 50_000)
     go_stale(env, chain, owner, "MEME")
     set_price(env, owner, "WETH", "2300")
-    with ape.reverts("liquidation: seize token not held"):
+    quote = env.lens.quote_liquidation(ids["shield"], meme)
+    assert (quote.reverts, quote.reason) == (True, "engine: seize token unpriced")
+    with ape.reverts("engine: seize token unpriced"):
         engine.liquidate(ids["shield"], MAX_UINT256, meme, 0, liquidator, sender=liquidator)
+    assert engine.collateral_of(ids["shield"], meme) == 1
     # Risk-adding actions still need every price OK: the healthy account cannot borrow.
     with ape.reverts("oracle: MEME stale"):
         engine.borrow(ids["healthy"], env.q, owner, sender=engine.owner_of(ids["healthy"]))

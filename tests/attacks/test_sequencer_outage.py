@@ -268,8 +268,10 @@ def test_grace__a_liquidation_at_the_frozen_price_front_runs_the_restart(
             ids["deep"], MAX_UINT256, wbtc, 0, liquidator, sender=liquidator
         )
 
-    assert env.lens.liquidatable(0, 100) == []
-    with ape.reverts("oracle: WBTC predates restart"):
+    # M-1 (issue 16): the WBTC whose answer predates the restart counts as 0, so `deep` is
+    # listed, but it is never seized at the frozen price.
+    assert [c.account_id for c in env.lens.liquidatable(0, 100)] == [ids["deep"]]
+    with ape.reverts("engine: seize token unpriced"):
         liquidate_now()
     assert engine.collateral_of(ids["deep"], wbtc) == collateral
     publish(env, owner, WBTC="60000")

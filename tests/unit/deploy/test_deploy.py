@@ -117,6 +117,7 @@ def test_record_holds_chain_block_addresses_hash_and_commit(
         "Vault",
         "MarketRegistry",
         "MarginEngine",
+        "MarginEngineExtension",
         "Lens",
     }
     addresses = [
@@ -126,7 +127,7 @@ def test_record_holds_chain_block_addresses_hash_and_commit(
         *record["feeds"].values(),
     ]
     assert (
-        len(set(addresses)) == len(addresses) == 5 + 1 + 4 + 4
+        len(set(addresses)) == len(addresses) == 6 + 1 + 4 + 4
     )  # contracts, sequencer, tokens, feeds
     for address in addresses:
         assert len(chain.provider.get_code(address)) > 0, address

@@ -59,6 +59,7 @@ def test_constructor__quote_bounds_checked(project, owner, system, chain):
         wad("0.97"),
         wad("0.02"),
         MAX_UINT256,
+        system.engine.extension(),
         sender=owner,
     )
     with pytest.raises(ContractLogicError, match="engine: CF not below LT"):

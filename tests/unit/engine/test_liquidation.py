@@ -548,13 +548,31 @@ def test_liquidate__grace_period_only_below_the_floor(
     assert receipt.return_value[0] > 0
 
 
-def test_liquidate__stale_price_reverts_with_the_oracle_reason(
+def test_liquidate__stale_collateral_price__the_token_is_never_seized(
     system, weth_bucket, set_price, chain, liquidator, liquidator_funds
 ):
+    """M-1: a collateral token whose feed is stale counts as 0 (the bucket is liquidatable)
+    but is never seized at a price nobody can check."""
     set_price("WETH", "2650")
     chain.mine(timestamp=chain.pending_timestamp + 86_401)
     set_price("USDC", "1")  # only WETH's feed is stale now
-    with ape.reverts("oracle: WETH stale"):
+    weth = system.tokens["WETH"]
+    balance = system.engine.collateral_of(weth_bucket, weth)
+    assert system.engine.is_liquidatable(weth_bucket)
+    with ape.reverts("engine: seize token unpriced"):
+        system.engine.liquidate(weth_bucket, MAX_UINT256, weth, 0, liquidator, sender=liquidator)
+    assert system.engine.collateral_of(weth_bucket, weth) == balance
+
+
+def test_liquidate__stale_quote_price_reverts_with_the_oracle_reason(
+    system, weth_bucket, set_price, chain, liquidator, liquidator_funds
+):
+    """The quote's price values the debt: without it nothing is liquidated."""
+    set_price("WETH", "2650")
+    chain.mine(timestamp=chain.pending_timestamp + 86_401)
+    set_price("WETH", "2650")  # only the quote's feed is stale now
+    assert not system.engine.is_liquidatable(weth_bucket)
+    with ape.reverts("oracle: USDC stale"):
         system.engine.liquidate(
             weth_bucket,
             MAX_UINT256,

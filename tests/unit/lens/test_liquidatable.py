@@ -138,21 +138,23 @@ def test_pages__past_the_end_and_huge_counts_never_revert(lens_env, owner, book)
 
 
 # ---- prices ----------------------------------------------------------------------------------
-def test_stale_feed__unpriceable_account_skipped(
+def test_stale_collateral_feed__account_listed_token_not_seized(
     lens_env, chain, owner, liquidator, book
 ):
+    """M-1: a collateral token whose feed is stale counts as 0, so its holder is listed
+    (never shielded by a bad feed), but the token itself is never seized unpriced."""
     env = lens_env
     shock(env, owner)
     age_feeds(env, chain, owner, keep_stale=("WBTC",))
     health = env.engine.account_health(book["wbtc_bucket"])
-    assert not health.priced and health.status & Status.STALE
+    assert health.priced and health.status & Status.STALE and health.liquidatable
     ids = [c.account_id for c in env.lens.liquidatable(0, 100)]
-    assert book["wbtc_bucket"] not in ids and ids == expected(env)
+    assert book["wbtc_bucket"] in ids and ids == expected(env)
     assert book["weth_cross"] in ids  # the others are still found
     quote = env.lens.quote_liquidation(book["wbtc_bucket"], env.tokens["WBTC"])
-    assert (quote.reverts, quote.reason) == (True, "oracle: WBTC stale")
+    assert (quote.reverts, quote.reason) == (True, "engine: seize token unpriced")
     arm(env, liquidator)
-    with ape.reverts("oracle: WBTC stale"):
+    with ape.reverts("engine: seize token unpriced"):
         env.engine.liquidate(
             book["wbtc_bucket"],
             MAX_UINT256,

@@ -1243,11 +1243,17 @@ def _pull(sender: address, assets: uint256):
 @internal
 def _send(receiver: address, assets: uint256):
     """
-    @notice Send `assets` of the quote asset to `receiver`.
+    @notice Send `assets` of the quote asset to `receiver` and check the balance fell by
+            exactly that.
+    @dev A token that charges the sender on top of the amount is rejected like any
+         fee-on-transfer token: otherwise the fee would come out of other LPs' cash and
+         leave cash above the token balance.
     @param receiver The 20-byte receiver.
     @param assets The 32-byte quote amount.
     """
+    before: uint256 = staticcall IERC20(asset).balanceOf(self)
     assert extcall IERC20(asset).transfer(receiver, assets, default_return_value=True), "vault: transfer failed"
+    assert before - staticcall IERC20(asset).balanceOf(self) == assets, "vault: fee-on-transfer token"
 
 
 @internal

@@ -891,7 +891,11 @@ def _accrued() -> Accrual:
     @notice Index, total debt and reserve as of now, without writing storage.
     @dev Linear growth over the whole interval at the rate of its start (rounded up); the
          reserve takes floor(interest * reserve_factor). Storage only moves while debt
-         exists, so with no debt this costs one storage read.
+         exists, so with no debt this costs one storage read. Saturating, so no accrual
+         ever reverts (a revert here would freeze every LP exit and setter): interest
+         stops once total debt reaches 2**128 - 1 quote units (more than any token's
+         supply), the index stops at 2**192 - 1 and the reserve at 2**128 - 1; a cut
+         past that cap stays with the LPs.
     @return The accrual (see `Accrual`).
     """
     packed: uint256 = self._index_and_time
@@ -905,18 +909,21 @@ def _accrued() -> Accrual:
     if dt == 0:
         return Accrual(index=index, debt=debt, reserve=reserve, interest=0, to_reserve=0, moved=False)
     p: interest_model.Params = interest_model._params()
-    rate: uint256 = interest_model._borrow_rate(p, interest_model._utilization(self._cash(), debt))
-    new_index: uint256 = interest_model._grow_index(index, rate, dt)
+    new_index: uint256 = index
+    if debt < AMOUNT_MASK:
+        rate: uint256 = interest_model._borrow_rate(p, interest_model._utilization(self._cash(), debt))
+        new_index = min(interest_model._grow_index(index, rate, dt), INDEX_MASK)
     new_debt: uint256 = vault_math._mul_div_up(shares, new_index, WAD)
     # @dev The index only grows, so new_debt >= debt.
     interest: uint256 = new_debt - debt
-    to_reserve: uint256 = interest * p.reserve_factor // WAD
+    new_reserve: uint256 = min(reserve + interest * p.reserve_factor // WAD, AMOUNT_MASK)
     return Accrual(
         index=new_index,
         debt=new_debt,
-        reserve=reserve + to_reserve,
+        reserve=new_reserve,
         interest=interest,
-        to_reserve=to_reserve,
+        # @dev `unsafe_sub` is safe: the stored reserve is at most AMOUNT_MASK.
+        to_reserve=unsafe_sub(new_reserve, reserve),
         moved=True,
     )
 
@@ -939,11 +946,8 @@ def _accrue() -> Accrual:
 def _store_index(index: uint256):
     """
     @notice Store the debt index with the current time as the last accrual.
-    @dev The index starts at 10**18 and grows at most 1000%/yr: 2**192 (6 * 10**57) is
-         beyond reach, but the bound is checked rather than assumed.
-    @param index The 32-byte debt index, WAD.
+    @param index The 32-byte debt index, WAD (<= INDEX_MASK: `_accrued` saturates it).
     """
-    assert index <= INDEX_MASK, "vault: debt index overflow"
     self._index_and_time = index | (block.timestamp << TIME_SHIFT)
 
 
@@ -980,11 +984,13 @@ def _set_cash(cash: uint256):
 @internal
 def _set_reserve(reserve: uint256):
     """
-    @notice Store the reserve, keeping cash.
-    @param reserve The 32-byte reserve, quote units (< 2**128).
+    @notice Store the reserve, keeping cash; saturates at 2**128 - 1 (the excess stays
+            with the LPs) rather than revert.
+    @param reserve The 32-byte reserve, quote units.
     """
-    assert reserve <= AMOUNT_MASK, "vault: reserve overflow"
-    self._cash_and_reserve = (self._cash_and_reserve & AMOUNT_MASK) | (reserve << RESERVE_SHIFT)
+    self._cash_and_reserve = (self._cash_and_reserve & AMOUNT_MASK) | (
+        min(reserve, AMOUNT_MASK) << RESERVE_SHIFT
+    )
 
 
 # ---- internal: books and marks --------------------------------------------------------

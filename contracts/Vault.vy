@@ -144,6 +144,11 @@ _cash_and_reserve: uint256
 total_claims: public(uint256)
 # @dev Unpaid trader profit per engine account id, quote units.
 claim_of: public(HashMap[uint256, uint256])
+# @dev Σ of every claim ever booked, quote units: the length of the claims queue (FIFO).
+claims_booked: public(uint256)
+# @dev Where each account's claim ends in the queue: `claims_booked` right after its
+# latest booking, quote units (a new claim of an account moves its whole claim to the back).
+claim_end: public(HashMap[uint256, uint256])
 # @dev Σ of all borrowers' debt shares (the engine keeps the per-account split), debt-share units.
 total_debt_shares: public(uint256)
 # @dev Debt index as of the last accrual, WAD (starts at 10**18, only grows), in bits
@@ -608,7 +613,7 @@ def take_repayment(assets: uint256, debt_shares: uint256):
 def pay_pnl(account_id: uint256, assets: uint256) -> uint256:
     """
     @notice Pay realised trader profit to the engine: min(assets, cash - total_claims) now,
-            the rest booked as the account's claim.
+            the rest booked as the account's claim, at the back of the claims queue.
     @param account_id The 32-byte engine account id.
     @param assets The 32-byte profit owed, quote units.
     @return The 32-byte amount paid now, quote units.
@@ -626,6 +631,10 @@ def pay_pnl(account_id: uint256, assets: uint256) -> uint256:
     if claimed != 0:
         self.claim_of[account_id] += claimed
         self.total_claims = claims + claimed
+        # @dev Joins the back of the queue (the whole claim of the account, see `pay_claim`).
+        booked: uint256 = self.claims_booked + claimed
+        self.claims_booked = booked
+        self.claim_end[account_id] = booked
     if paid != 0:
         # @dev `unsafe_sub` is safe: paid <= cash - claims <= cash.
         self._set_cash(unsafe_sub(cash, paid))
@@ -637,20 +646,40 @@ def pay_pnl(account_id: uint256, assets: uint256) -> uint256:
 @external
 def pay_claim(account_id: uint256) -> uint256:
     """
-    @notice Pay as much of the account's claim as cash allows, to the engine. Claims are
-            senior to free cash, so cash that came back can always pay them.
+    @notice Pay as much of the account's claim as cash allows to the engine, first come
+            first served by booking (FIFO): a claim is paid only from cash that every claim
+            booked before it leaves over.
+    @dev Claims are senior to free cash and only `pay_claim` spends cash below total_claims,
+         so cash always funds the queue from its front: the unfunded part is its last
+         max(0, total_claims - cash) units, and the queue is funded up to
+         `funded` = claims_booked - that. The account's claim counts as one block ending at
+         `claim_end`; the part past `funded` waits (rounding: none, whole units). Paying a
+         later claim before an earlier one that has not collected takes only cash past the
+         earlier one's end, so the earlier claim stays funded. O(1), no loop.
     @param account_id The 32-byte engine account id.
-    @return The 32-byte amount paid, quote units (0 when nothing is owed or no cash).
+    @return The 32-byte amount paid, quote units (0 when nothing is owed or not yet funded).
     """
     self._check_engine()
     self._accrue()
     claim: uint256 = self.claim_of[account_id]
+    if claim == 0:
+        return 0
     cash: uint256 = self._cash()
-    paid: uint256 = min(claim, cash)
+    claims: uint256 = self.total_claims
+    funded: uint256 = self.claims_booked
+    if claims > cash:
+        # @dev `unsafe_sub` is safe twice: claims > cash, and claims <= claims_booked.
+        funded = unsafe_sub(funded, unsafe_sub(claims, cash))
+    end: uint256 = self.claim_end[account_id]
+    waiting: uint256 = 0
+    if end > funded:
+        waiting = min(claim, unsafe_sub(end, funded))
+    # @dev paid <= min(claims, cash): the funded, unpaid part of the queue is held in cash.
+    paid: uint256 = unsafe_sub(claim, waiting)
     if paid != 0:
         # @dev `unsafe_sub` is safe three times: paid <= claim <= total_claims, paid <= cash.
-        self.claim_of[account_id] = unsafe_sub(claim, paid)
-        self.total_claims = unsafe_sub(self.total_claims, paid)
+        self.claim_of[account_id] = waiting
+        self.total_claims = unsafe_sub(claims, paid)
         self._set_cash(unsafe_sub(cash, paid))
         self._send(msg.sender, paid)
         log IVault.ClaimPaid(account_id=account_id, assets=paid)

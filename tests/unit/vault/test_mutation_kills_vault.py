@@ -121,6 +121,8 @@ def _calls(lp) -> dict[str, tuple[tuple, str | None]]:
         "deposits_paused": ((), None),
         "total_claims": ((), None),
         "claim_of": ((1,), None),
+        "claims_booked": ((), None),
+        "claim_end": ((1,), None),
         "total_debt_shares": ((), None),
         "MAX_BORROW_RATE": ((), None),
         "DECIMALS_OFFSET": ((), None),

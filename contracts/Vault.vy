@@ -692,10 +692,10 @@ def take_pnl(assets: uint256, fees: uint256):
     @notice Book trader losses, funding and fees the engine has already transferred; the
             reserve takes reserve_factor of `fees` (rounded down).
     @param assets The 32-byte quote amount received.
-    @param fees The 32-byte part of `assets` that is fees (<= assets).
+    @param fees The 32-byte fees the settlement kept: the part of `assets` that is fees plus
+           any fee netted against the trader's realised profit (so it may exceed `assets`).
     """
     self._check_engine()
-    assert fees <= assets, "vault: fees exceed assets"
     a: Accrual = self._accrue()
     self._book_inflow(assets)
     to_reserve: uint256 = fees * interest_model._params().reserve_factor // WAD

@@ -144,6 +144,11 @@ _cash_and_reserve: uint256
 total_claims: public(uint256)
 # @dev Unpaid trader profit per engine account id, quote units.
 claim_of: public(HashMap[uint256, uint256])
+# @dev Σ of every claim ever booked, quote units: the length of the claims queue (FIFO).
+claims_booked: public(uint256)
+# @dev Where each account's claim ends in the queue: `claims_booked` right after its
+# latest booking, quote units (a new claim of an account moves its whole claim to the back).
+claim_end: public(HashMap[uint256, uint256])
 # @dev Σ of all borrowers' debt shares (the engine keeps the per-account split), debt-share units.
 total_debt_shares: public(uint256)
 # @dev Debt index as of the last accrual, WAD (starts at 10**18, only grows), in bits
@@ -608,7 +613,7 @@ def take_repayment(assets: uint256, debt_shares: uint256):
 def pay_pnl(account_id: uint256, assets: uint256) -> uint256:
     """
     @notice Pay realised trader profit to the engine: min(assets, cash - total_claims) now,
-            the rest booked as the account's claim.
+            the rest booked as the account's claim, at the back of the claims queue.
     @param account_id The 32-byte engine account id.
     @param assets The 32-byte profit owed, quote units.
     @return The 32-byte amount paid now, quote units.
@@ -626,6 +631,10 @@ def pay_pnl(account_id: uint256, assets: uint256) -> uint256:
     if claimed != 0:
         self.claim_of[account_id] += claimed
         self.total_claims = claims + claimed
+        # @dev Joins the back of the queue (the whole claim of the account, see `pay_claim`).
+        booked: uint256 = self.claims_booked + claimed
+        self.claims_booked = booked
+        self.claim_end[account_id] = booked
     if paid != 0:
         # @dev `unsafe_sub` is safe: paid <= cash - claims <= cash.
         self._set_cash(unsafe_sub(cash, paid))
@@ -637,20 +646,40 @@ def pay_pnl(account_id: uint256, assets: uint256) -> uint256:
 @external
 def pay_claim(account_id: uint256) -> uint256:
     """
-    @notice Pay as much of the account's claim as cash allows, to the engine. Claims are
-            senior to free cash, so cash that came back can always pay them.
+    @notice Pay as much of the account's claim as cash allows to the engine, first come
+            first served by booking (FIFO): a claim is paid only from cash that every claim
+            booked before it leaves over.
+    @dev Claims are senior to free cash and only `pay_claim` spends cash below total_claims,
+         so cash always funds the queue from its front: the unfunded part is its last
+         max(0, total_claims - cash) units, and the queue is funded up to
+         `funded` = claims_booked - that. The account's claim counts as one block ending at
+         `claim_end`; the part past `funded` waits (rounding: none, whole units). Paying a
+         later claim before an earlier one that has not collected takes only cash past the
+         earlier one's end, so the earlier claim stays funded. O(1), no loop.
     @param account_id The 32-byte engine account id.
-    @return The 32-byte amount paid, quote units (0 when nothing is owed or no cash).
+    @return The 32-byte amount paid, quote units (0 when nothing is owed or not yet funded).
     """
     self._check_engine()
     self._accrue()
     claim: uint256 = self.claim_of[account_id]
+    if claim == 0:
+        return 0
     cash: uint256 = self._cash()
-    paid: uint256 = min(claim, cash)
+    claims: uint256 = self.total_claims
+    funded: uint256 = self.claims_booked
+    if claims > cash:
+        # @dev `unsafe_sub` is safe twice: claims > cash, and claims <= claims_booked.
+        funded = unsafe_sub(funded, unsafe_sub(claims, cash))
+    end: uint256 = self.claim_end[account_id]
+    waiting: uint256 = 0
+    if end > funded:
+        waiting = min(claim, unsafe_sub(end, funded))
+    # @dev paid <= min(claims, cash): the funded, unpaid part of the queue is held in cash.
+    paid: uint256 = unsafe_sub(claim, waiting)
     if paid != 0:
         # @dev `unsafe_sub` is safe three times: paid <= claim <= total_claims, paid <= cash.
-        self.claim_of[account_id] = unsafe_sub(claim, paid)
-        self.total_claims = unsafe_sub(self.total_claims, paid)
+        self.claim_of[account_id] = waiting
+        self.total_claims = unsafe_sub(claims, paid)
         self._set_cash(unsafe_sub(cash, paid))
         self._send(msg.sender, paid)
         log IVault.ClaimPaid(account_id=account_id, assets=paid)
@@ -663,10 +692,10 @@ def take_pnl(assets: uint256, fees: uint256):
     @notice Book trader losses, funding and fees the engine has already transferred; the
             reserve takes reserve_factor of `fees` (rounded down).
     @param assets The 32-byte quote amount received.
-    @param fees The 32-byte part of `assets` that is fees (<= assets).
+    @param fees The 32-byte fees the settlement kept: the part of `assets` that is fees plus
+           any fee netted against the trader's realised profit (so it may exceed `assets`).
     """
     self._check_engine()
-    assert fees <= assets, "vault: fees exceed assets"
     a: Accrual = self._accrue()
     self._book_inflow(assets)
     to_reserve: uint256 = fees * interest_model._params().reserve_factor // WAD
@@ -891,7 +920,11 @@ def _accrued() -> Accrual:
     @notice Index, total debt and reserve as of now, without writing storage.
     @dev Linear growth over the whole interval at the rate of its start (rounded up); the
          reserve takes floor(interest * reserve_factor). Storage only moves while debt
-         exists, so with no debt this costs one storage read.
+         exists, so with no debt this costs one storage read. Saturating, so no accrual
+         ever reverts (a revert here would freeze every LP exit and setter): interest
+         stops once total debt reaches 2**128 - 1 quote units (more than any token's
+         supply), the index stops at 2**192 - 1 and the reserve at 2**128 - 1; a cut
+         past that cap stays with the LPs.
     @return The accrual (see `Accrual`).
     """
     packed: uint256 = self._index_and_time
@@ -905,18 +938,21 @@ def _accrued() -> Accrual:
     if dt == 0:
         return Accrual(index=index, debt=debt, reserve=reserve, interest=0, to_reserve=0, moved=False)
     p: interest_model.Params = interest_model._params()
-    rate: uint256 = interest_model._borrow_rate(p, interest_model._utilization(self._cash(), debt))
-    new_index: uint256 = interest_model._grow_index(index, rate, dt)
+    new_index: uint256 = index
+    if debt < AMOUNT_MASK:
+        rate: uint256 = interest_model._borrow_rate(p, interest_model._utilization(self._cash(), debt))
+        new_index = min(interest_model._grow_index(index, rate, dt), INDEX_MASK)
     new_debt: uint256 = vault_math._mul_div_up(shares, new_index, WAD)
     # @dev The index only grows, so new_debt >= debt.
     interest: uint256 = new_debt - debt
-    to_reserve: uint256 = interest * p.reserve_factor // WAD
+    new_reserve: uint256 = min(reserve + interest * p.reserve_factor // WAD, AMOUNT_MASK)
     return Accrual(
         index=new_index,
         debt=new_debt,
-        reserve=reserve + to_reserve,
+        reserve=new_reserve,
         interest=interest,
-        to_reserve=to_reserve,
+        # @dev `unsafe_sub` is safe: the stored reserve is at most AMOUNT_MASK.
+        to_reserve=unsafe_sub(new_reserve, reserve),
         moved=True,
     )
 
@@ -939,11 +975,8 @@ def _accrue() -> Accrual:
 def _store_index(index: uint256):
     """
     @notice Store the debt index with the current time as the last accrual.
-    @dev The index starts at 10**18 and grows at most 1000%/yr: 2**192 (6 * 10**57) is
-         beyond reach, but the bound is checked rather than assumed.
-    @param index The 32-byte debt index, WAD.
+    @param index The 32-byte debt index, WAD (<= INDEX_MASK: `_accrued` saturates it).
     """
-    assert index <= INDEX_MASK, "vault: debt index overflow"
     self._index_and_time = index | (block.timestamp << TIME_SHIFT)
 
 
@@ -980,11 +1013,13 @@ def _set_cash(cash: uint256):
 @internal
 def _set_reserve(reserve: uint256):
     """
-    @notice Store the reserve, keeping cash.
-    @param reserve The 32-byte reserve, quote units (< 2**128).
+    @notice Store the reserve, keeping cash; saturates at 2**128 - 1 (the excess stays
+            with the LPs) rather than revert.
+    @param reserve The 32-byte reserve, quote units.
     """
-    assert reserve <= AMOUNT_MASK, "vault: reserve overflow"
-    self._cash_and_reserve = (self._cash_and_reserve & AMOUNT_MASK) | (reserve << RESERVE_SHIFT)
+    self._cash_and_reserve = (self._cash_and_reserve & AMOUNT_MASK) | (
+        min(reserve, AMOUNT_MASK) << RESERVE_SHIFT
+    )
 
 
 # ---- internal: books and marks --------------------------------------------------------
@@ -1243,11 +1278,17 @@ def _pull(sender: address, assets: uint256):
 @internal
 def _send(receiver: address, assets: uint256):
     """
-    @notice Send `assets` of the quote asset to `receiver`.
+    @notice Send `assets` of the quote asset to `receiver` and check the balance fell by
+            exactly that.
+    @dev A token that charges the sender on top of the amount is rejected like any
+         fee-on-transfer token: otherwise the fee would come out of other LPs' cash and
+         leave cash above the token balance.
     @param receiver The 20-byte receiver.
     @param assets The 32-byte quote amount.
     """
+    before: uint256 = staticcall IERC20(asset).balanceOf(self)
     assert extcall IERC20(asset).transfer(receiver, assets, default_return_value=True), "vault: transfer failed"
+    assert before - staticcall IERC20(asset).balanceOf(self) == assets, "vault: fee-on-transfer token"
 
 
 @internal

@@ -134,6 +134,17 @@ def pay_pnl(account_id: uint256, assets: uint256) -> uint256:
 
 
 @external
+def pay_fee(assets: uint256, receiver: address) -> uint256:
+    """
+    @notice `vault.pay_fee(assets, receiver)`.
+    @param assets The 32-byte fee, quote units.
+    @param receiver The 20-byte receiver.
+    @return The amount paid.
+    """
+    return extcall IVault(self.vault).pay_fee(assets, receiver)
+
+
+@external
 def pay_claim(account_id: uint256) -> uint256:
     """
     @notice `vault.pay_claim(account_id)`.

@@ -79,6 +79,10 @@ def _settle(vault: IVault, quote_unit: uint256, account_id: uint256, realised: i
         loss: uint256 = convert(-amount, uint256)
         from_collateral = min(loss, collateral._balances[account_id][quote])
         cash_fee: uint256 = min(fee_q, from_collateral)
+        if loss == from_collateral:
+            # The collateral covered the loss, so `take_pnl` is the only vault call: it
+            # books the whole fee, including the part netted against a realised profit (I-1).
+            cash_fee = fee_q
         if from_collateral != 0:
             collateral._debit(account_id, quote, from_collateral)
             collateral._sub_total(quote, from_collateral)

@@ -992,8 +992,15 @@ class SystemMachine(RuleBasedStateMachine):
             "deposit moved debt or claims"
         )
 
-    def _claim_collected(self, acc: Any, b: Any) -> int:
-        return min(acc.claim, b.cash) if acc.claim else 0
+    def _claim_collected(self, aid: int, acc: Any, b: Any) -> int:
+        """What `pay_claim` pays the account now (call before the action): claims are a
+        FIFO queue (docs/vault.md, Claims), funded up to claims_booked - max(0, claims -
+        cash); the part of the claim past that waits."""
+        if not acc.claim:
+            return 0
+        vault = self.s.vault
+        funded = vault.claims_booked() - max(0, b.total_claims - b.cash)
+        return acc.claim - min(acc.claim, max(0, vault.claim_end(aid) - funded))
 
     @rule(
         t=trader_index,
@@ -1013,7 +1020,7 @@ class SystemMachine(RuleBasedStateMachine):
         acc, b = before.accounts[aid], before.books
         k = self.token_of(acc, k, held)
         sym = TOKENS[k]
-        collected = self._claim_collected(acc, b)
+        collected = self._claim_collected(aid, acc, b)
         balance = acc.balances[k] + (collected if k == QI else 0)
         amount = acc.balances[k] * ratio // 1_000
         if ratio > 1_000:
@@ -1084,7 +1091,7 @@ class SystemMachine(RuleBasedStateMachine):
         a, d, b = before.accounts[src], before.accounts[dst], before.books
         k = self.token_of(a, k, held)
         sym = TOKENS[k]
-        collected = self._claim_collected(a, b)
+        collected = self._claim_collected(src, a, b)
         balance = a.balances[k] + (collected if k == QI else 0)
         amount = a.balances[k] * ratio // 1_000
         if ratio > 1_000:
@@ -1165,6 +1172,7 @@ class SystemMachine(RuleBasedStateMachine):
         who = self.caller(t, kind)
         before = self.observe()
         acc, b = before.accounts[aid], before.books
+        collected = self._claim_collected(aid, acc, b)
         q = self.quote_price()
         capacity = self.capacity_usd(acc) * self.unit[QUOTE] // q
         if size == "tiny":
@@ -1214,7 +1222,7 @@ class SystemMachine(RuleBasedStateMachine):
             after.wallet(who.address, QUOTE)
             == before.wallet(who.address, QUOTE) + amount
         )
-        assert after.books.cash == b.cash - self._claim_collected(acc, b) - amount
+        assert after.books.cash == b.cash - collected - amount
         assert after.books.cash >= after.books.total_claims + after.books.reserved, (
             "a borrow took cash owed to claims or reserved for profits"
         )

@@ -322,11 +322,26 @@ def test_take_pnl__fees__reserve_takes_its_factor(
     ]
 
 
-def test_take_pnl__fees_above_assets__reverts(vault, engine, quote, seed, trader, unit):
-    seed()
-    quote.mint(engine, unit, sender=trader)
-    with ape.reverts("vault: fees exceed assets"):
-        engine.take_pnl(unit, unit + 1, unit, sender=trader)
+def test_take_pnl__fees_above_assets__netted_fee_gets_its_cut(
+    vault, engine, quote, flat_rates, seed, trader, unit
+):
+    """I-1: a fee larger than the cash that arrived (the rest was netted against the
+    trader's realised profit) still gives the reserve its cut of the whole fee."""
+    flat_rates()
+    seed(1_000)
+    assets, fees = unit, 3 * unit + 7
+    expected_cut = fees * vault.reserve_factor() // WAD
+    quote.mint(engine, assets, sender=trader)
+    total = vault.totalAssets()
+
+    receipt = engine.take_pnl(assets, fees, assets, sender=trader)
+
+    assert vault.cash() == 1_000 * unit + assets
+    assert vault.reserve() == expected_cut > assets * vault.reserve_factor() // WAD
+    assert vault.totalAssets() == total + assets - expected_cut
+    assert logs(receipt, vault.PnlReceived) == [
+        {"assets": assets, "fees": fees, "to_reserve": expected_cut}
+    ]
 
 
 def test_take_pnl__not_transferred__reverts(vault, engine, quote, seed, trader, unit):

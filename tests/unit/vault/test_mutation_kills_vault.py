@@ -121,6 +121,8 @@ def _calls(lp) -> dict[str, tuple[tuple, str | None]]:
         "deposits_paused": ((), None),
         "total_claims": ((), None),
         "claim_of": ((1,), None),
+        "claims_booked": ((), None),
+        "claim_end": ((1,), None),
         "total_debt_shares": ((), None),
         "MAX_BORROW_RATE": ((), None),
         "DECIMALS_OFFSET": ((), None),
@@ -211,54 +213,68 @@ def _max_rate_debt(vault, engine, seed, owner, trader, chain, reserve_factor):
     return rate, vault.last_accrual()
 
 
-def test_debt_index__past_2_pow_192__accrual_reverts(
+def _saturating_step(index: int, rate: int, dt: int) -> int:
+    """The vault's accrual of the index over `dt` (V-08): no growth once the debt of the
+    one debt share, ceil(index / WAD), has reached 2**128 - 1; capped at 2**192 - 1."""
+    if _ceil_div(index, WAD) >= AMOUNT_MASK:
+        return index
+    return min(_ceil_div(index * (WAD + rate * dt), WAD), INDEX_MASK)
+
+
+def test_debt_index__saturates__accrual_never_reverts(
     vault, engine, seed, owner, trader, chain
 ):
-    """The index shares its slot with the accrual time: the accrual that would store an
-    index above 2**192 - 1 reverts; every one before stores exactly the model's index."""
+    """The index shares its slot with the accrual time. Accrual saturates (V-08): interest
+    stops once total debt reaches 2**128 - 1, and an accrual that would take the index past
+    2**192 - 1 stores 2**192 - 1; every accrual stores exactly the model's index."""
     rate, last = _max_rate_debt(vault, engine, seed, owner, trader, chain, 0)
-    index = WAD
-    for years in range(1, 100):
-        at = last + YEAR
-        grown = _ceil_div(index * (WAD + rate * (at - last)), WAD)
-        chain.pending_timestamp = at
-        if grown > INDEX_MASK:
-            with ape.reverts("vault: debt index overflow"):
-                vault.accrue(sender=trader)
-            break
+    index, years = WAD, 0
+    while _ceil_div(_saturating_step(index, rate, YEAR), WAD) < AMOUNT_MASK:
+        last += YEAR
+        chain.pending_timestamp = last
         vault.accrue(sender=trader)
-        assert vault.debt_index() == grown
-        index, last = grown, at
-    else:
-        pytest.fail("the index never reached 2**192")
-    assert years == 39  # the index grows about 11x a year: 1e18 x 11**39 > 2**192
-    assert vault.last_accrual() == last  # the books stay at the last accrual that fit
+        index = _saturating_step(index, rate, YEAR)
+        assert vault.debt_index() == index
+        years += 1
+    assert years == 37  # the index grows about 11x a year
+    # A 20-year gap would take the index past 2**192 - 1: it stops there.
+    last += 20 * YEAR
+    chain.pending_timestamp = last
+    vault.accrue(sender=trader)
+    assert index * 201 > INDEX_MASK
+    assert vault.debt_index() == _saturating_step(index, rate, 20 * YEAR) == INDEX_MASK
+    assert vault.last_accrual() == last
+    # The debt is now past 2**128 - 1: interest has stopped, the clock still moves.
+    last += YEAR
+    chain.pending_timestamp = last
+    receipt = vault.accrue(sender=trader)
+    assert vault.debt_index() == INDEX_MASK and vault.last_accrual() == last
+    assert [(e.interest, e.to_reserve) for e in receipt.events.filter(vault.InterestAccrued)] == [(0, 0)]
 
 
-def test_reserve__past_2_pow_128__accrual_reverts(
+def test_reserve__saturates_at_2_pow_128__accrual_never_reverts(
     vault, engine, seed, owner, trader, chain
 ):
     """The reserve shares its slot with cash: with the whole interest going to the reserve
-    (factor 1), the accrual that would store a reserve above 2**128 - 1 reverts; every one
-    before stores exactly the interest accrued (one debt share: debt = ceil(index / WAD))."""
+    (factor 1), every accrual stores exactly the interest accrued (one debt share: debt =
+    ceil(index / WAD)) until the reserve would pass 2**128 - 1; it stays there (V-08), and
+    totalAssets stays cash + debt - reserve."""
     rate, last = _max_rate_debt(vault, engine, seed, owner, trader, chain, WAD)
-    index = WAD
-    for years in range(1, 100):
-        at = last + YEAR
-        grown = _ceil_div(index * (WAD + rate * (at - last)), WAD)
-        reserve = _ceil_div(grown, WAD) - 1  # all the interest since the 1-wei loan
-        chain.pending_timestamp = at
-        if reserve > AMOUNT_MASK:
-            with ape.reverts("vault: reserve overflow"):
-                vault.accrue(sender=trader)
-            break
+    index, saturated = WAD, None
+    for years in range(1, 41):
+        last += YEAR
+        chain.pending_timestamp = last
         vault.accrue(sender=trader)
-        assert vault.reserve() == reserve
-        index, last = grown, at
-    else:
-        pytest.fail("the reserve never reached 2**128")
-    assert years == 38 and index < INDEX_MASK  # the reserve's bound comes first
-    assert vault.last_accrual() == last  # the books stay at the last accrual that fit
+        index = _saturating_step(index, rate, YEAR)
+        reserve = _ceil_div(index, WAD) - 1  # all the interest since the 1-wei loan
+        assert vault.reserve() == min(reserve, AMOUNT_MASK)
+        if reserve > AMOUNT_MASK and saturated is None:
+            saturated = years
+        assert vault.totalAssets() == max(
+            0, vault.cash() + vault.total_debt() - vault.reserve()
+        )
+    assert saturated == 38 and index < INDEX_MASK
+    assert vault.last_accrual() == last
 
 
 MAX_MARK = (

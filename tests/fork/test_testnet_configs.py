@@ -48,6 +48,7 @@ def test_testnet_config_deploys_all_mocks_on_the_testnet_chain_id(name, tmp_path
         "Vault",
         "MarketRegistry",
         "MarginEngine",
+        "MarginEngineExtension",
         "Lens",
     }
     assert (

@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 from web3 import Web3
 
-from scripts import _bot
+from scripts import _bot, _reports
 from scripts import liquidator as bot_cli
 from scripts._constants import MAX_UINT256, WAD, ZERO_ADDRESS
 
@@ -68,11 +68,8 @@ def bot_env(
     abi_dir = folder / "abi"
     abi_dir.mkdir()
     for name in ("MarginEngine", "Lens"):
-        abi = [
-            e.model_dump(mode="json", by_alias=True, exclude_none=True)
-            for e in getattr(project, name).contract_type.abi
-        ]
-        (abi_dir / f"{name}.json").write_text(json.dumps(abi))
+        # What `make abi` publishes (the engine's ABI carries its extension's events).
+        (abi_dir / f"{name}.json").write_text(json.dumps(_reports.compiled_abi(name)))
     record = protocol.to_json()
     record["contracts"]["Lens"] = lens.address
     deployment = folder / "deployment.json"

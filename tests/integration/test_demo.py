@@ -262,7 +262,7 @@ def liquidation_gas(demo: str) -> dict[str, int]:
 @pytest.mark.slow
 def test_demo__bot_liquidates_the_meme_loan_bucket_after_the_memecoin_crash(demo):
     crash = section(demo, "4. MEME crashes 60%", "5. Perps")
-    assert "block 65: 3 active, 1 liquidatable" in crash  # the bot's own log line
+    assert re.search(r"block \d+: 3 active, 1 liquidatable", crash)  # the bot's own log line
     rows = titled(crash, ROUND)
     assert list(rows) == ["#3 alice MEME loan bucket"]  # the flagged account, no other
     closed, seized, repaid, fee, gain, gas = rows["#3 alice MEME loan bucket"]
@@ -342,7 +342,7 @@ def test_demo__bot_closes_the_meme_perp_bucket_and_nothing_else(demo):
 @pytest.mark.slow
 def test_demo__bot_liquidates_the_isolated_eth_leg_and_leaves_the_hedge(demo):
     move = section(demo, "8. ETH and BTC", "9. The oracle's")
-    assert "block 94: 6 active, 1 liquidatable" in move
+    assert re.search(r"block \d+: 6 active, 1 liquidatable", move)
     rows = titled(move, ROUND)
     assert list(rows) == ["#8 bob twin ETH leg"]
     closed, seized, repaid, fee, gain, gas = rows["#8 bob twin ETH leg"]

@@ -18,7 +18,9 @@ EXTENSION = "MarginEngineExtension"
 def merged_abi(engine_abi: list[dict], extension_abi: list[dict]) -> list[dict]:
     """The engine's ABI plus every event of the extension's the engine's ABI lacks."""
     names = {e["name"] for e in engine_abi if e.get("type") == "event"}
-    extra = [e for e in extension_abi if e.get("type") == "event" and e["name"] not in names]
+    extra = [
+        e for e in extension_abi if e.get("type") == "event" and e["name"] not in names
+    ]
     return engine_abi + extra
 
 
@@ -41,7 +43,9 @@ def attach(project: Any, address: Any):
     return chain.contracts.instance_at(str(address), contract_type=contract_type)
 
 
-def deploy(project: Any, deploy_fn, vault, oracle, registry, quote, *quote_listing) -> tuple:
+def deploy(
+    project: Any, deploy_fn, vault, oracle, registry, quote, *quote_listing
+) -> tuple:
     """Deploy the extension, then the engine wired to it (the engine's constructor checks the
     extension's wiring). `deploy_fn(container, *args)` deploys and returns the instance.
     `quote_listing` is (cf, lt, bonus, supply_cap). Returns (engine, extension)."""

@@ -154,7 +154,9 @@ FILE_TESTS: dict[str, list[str]] = {
     + [_D + "test_diff_shares.py"],
     "contracts/MarginEngine.vy": ENGINE_ALL,
     "contracts/MarginEngineExtension.vy": LIQUIDATION_FIRST + ENGINE_ALL,
-    "contracts/modules/settlement.vy": [_E + "test_settlement.py"] + PERPS_FIRST + ENGINE_ALL,
+    "contracts/modules/settlement.vy": [_E + "test_settlement.py"]
+    + PERPS_FIRST
+    + ENGINE_ALL,
     "contracts/modules/accounts.vy": [_E + "test_accounts.py"] + ENGINE_ALL,
     "contracts/modules/collateral.vy": [
         _E + "test_collateral.py",

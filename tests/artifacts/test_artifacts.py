@@ -52,7 +52,15 @@ def test_engine__keeps_its_headroom_floor():
 def _storage_layout(name: str) -> dict:
     vyper = os.path.join(os.path.dirname(sys.executable), "vyper")
     out = subprocess.run(
-        [vyper, "-p", str(_reports.ROOT), "--evm-version", _reports.EVM_VERSION, "-f", "layout"]
+        [
+            vyper,
+            "-p",
+            str(_reports.ROOT),
+            "--evm-version",
+            _reports.EVM_VERSION,
+            "-f",
+            "layout",
+        ]
         + [str(_reports.CONTRACTS / f"{name}.vy")],
         capture_output=True,
         text=True,
@@ -66,7 +74,10 @@ def _storage_layout(name: str) -> dict:
 def test_engine_extension__has_the_engines_storage_layout():
     """The extension runs on the engine's storage (delegatecall): every slot, type and the
     lock's transient slot must be the same, or it would read and write the wrong fields."""
-    engine, extension = _storage_layout("MarginEngine"), _storage_layout("MarginEngineExtension")
+    engine, extension = (
+        _storage_layout("MarginEngine"),
+        _storage_layout("MarginEngineExtension"),
+    )
     assert engine["storage_layout"], engine
     assert extension == engine
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from engine_defaults import MAX_UINT256, WAD, feed_answer, wad
+from engine_defaults import HEARTBEAT, MAX_UINT256, WAD, feed_answer, wad
 from eth_abi import decode
 
 ERROR_SELECTOR = bytes.fromhex("08c379a0")  # Error(string)
@@ -59,6 +59,14 @@ def close(env: Any, actor: Any, account_id: int, market: str) -> Any:
 def set_price(env: Any, owner: Any, symbol: str, price: str) -> None:
     """Publish `price` (decimal USD) on the feed of `symbol`."""
     env.feeds[symbol].set_answer(feed_answer(price), sender=owner)
+
+
+def go_stale(env: Any, chain: Any, owner: Any, *stale: str) -> None:
+    """Move past every feed's heartbeat, then republish all but `stale` (symbols)."""
+    chain.pending_timestamp = chain.blocks.head.timestamp + HEARTBEAT + 1
+    for symbol, feed in env.feeds.items():
+        if symbol not in stale:
+            feed.set_answer(feed.latestRoundData()[1], sender=owner)
 
 
 def lp_ready(env: Any, actor: Any, amount: int) -> None:

@@ -21,18 +21,10 @@ from __future__ import annotations
 
 import ape
 import pytest
-from attack_helpers import account, fund, seize_for, set_price
-from engine_defaults import CROSS, HEARTBEAT, MAX_UINT256, WAD, Status, wad
+from attack_helpers import go_stale, account, fund, seize_for, set_price
+from engine_defaults import CROSS, MAX_UINT256, WAD, Status, wad
 
 pytestmark = pytest.mark.usefixtures("attack_env", "attack_clock")
-
-
-def go_stale(env, chain, owner, *stale: str) -> None:
-    """Move past every feed's heartbeat, then republish all but `stale`."""
-    chain.pending_timestamp = chain.blocks.head.timestamp + HEARTBEAT + 1
-    for symbol, feed in env.feeds.items():
-        if symbol not in stale:
-            feed.set_answer(feed.latestRoundData()[1], sender=owner)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +62,9 @@ def test_dust_collateral_shield__stale_dust_token__account_is_liquidated(
     assert not quote.reverts and quote.seizes
 
     debt = engine.debt_of(victim, block_id="pending")
-    receipt = engine.liquidate(victim, MAX_UINT256, weth, 0, liquidator, sender=liquidator)
+    receipt = engine.liquidate(
+        victim, MAX_UINT256, weth, 0, liquidator, sender=liquidator
+    )
     repaid, seized, fee = receipt.return_value
     bonus = engine.collateral_config(weth).liquidation_bonus
     assert fee == 0 and 0 < repaid <= debt
@@ -94,9 +88,13 @@ def test_dust_collateral_shield__unpriced_token__cannot_be_seized_or_borrowed_ag
     quote = env.lens.quote_liquidation(ids["shield"], meme)
     assert (quote.reverts, quote.reason) == (True, "engine: seize token unpriced")
     with ape.reverts("engine: seize token unpriced"):
-        engine.liquidate(ids["shield"], MAX_UINT256, meme, 0, liquidator, sender=liquidator)
+        engine.liquidate(
+            ids["shield"], MAX_UINT256, meme, 0, liquidator, sender=liquidator
+        )
     assert engine.collateral_of(ids["shield"], meme) == 1
     # Risk-adding actions still need every price OK: the healthy account cannot borrow.
     with ape.reverts("oracle: MEME stale"):
-        engine.borrow(ids["healthy"], env.q, owner, sender=engine.owner_of(ids["healthy"]))
+        engine.borrow(
+            ids["healthy"], env.q, owner, sender=engine.owner_of(ids["healthy"])
+        )
     assert not engine.is_liquidatable(ids["healthy"])

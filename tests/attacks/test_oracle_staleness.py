@@ -29,6 +29,7 @@ from __future__ import annotations
 import ape
 import pytest
 from attack_helpers import (
+    go_stale,
     account,
     fund,
     lp_deposit,
@@ -37,18 +38,10 @@ from attack_helpers import (
     set_price,
     trade,
 )
-from engine_defaults import CROSS, HEARTBEAT, ISOLATED, MAX_UINT256, WAD, Status, wad
+from engine_defaults import CROSS, ISOLATED, MAX_UINT256, WAD, Status, wad
 
 # Session and module fixtures first, so ape never rebases its isolation snapshots.
 pytestmark = pytest.mark.usefixtures("attack_env", "attack_clock")
-
-
-def go_stale(env, chain, owner, *stale: str) -> None:
-    """Move past the heartbeat of every feed, then republish all but `stale`."""
-    chain.pending_timestamp = chain.blocks.head.timestamp + HEARTBEAT + 1
-    for symbol, feed in env.feeds.items():
-        if symbol not in stale:
-            feed.set_answer(feed.latestRoundData()[1], sender=owner)
 
 
 def ledger(env, *ids) -> tuple:

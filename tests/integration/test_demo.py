@@ -262,7 +262,9 @@ def liquidation_gas(demo: str) -> dict[str, int]:
 @pytest.mark.slow
 def test_demo__bot_liquidates_the_meme_loan_bucket_after_the_memecoin_crash(demo):
     crash = section(demo, "4. MEME crashes 60%", "5. Perps")
-    assert re.search(r"block \d+: 3 active, 1 liquidatable", crash)  # the bot's own log line
+    assert re.search(
+        r"block \d+: 3 active, 1 liquidatable", crash
+    )  # the bot's own log line
     rows = titled(crash, ROUND)
     assert list(rows) == ["#3 alice MEME loan bucket"]  # the flagged account, no other
     closed, seized, repaid, fee, gain, gas = rows["#3 alice MEME loan bucket"]

@@ -36,7 +36,9 @@ def test_engine__names_its_extension_wired_to_the_same_contracts(system):
     )
 
 
-def test_constructor__extension_for_the_same_contracts__deploys(project, system, owner, chain):
+def test_constructor__extension_for_the_same_contracts__deploys(
+    project, system, owner, chain
+):
     extension = project.MarginEngineExtension.deploy(
         system.vault, system.oracle, system.registry, system.quote, sender=owner
     )
@@ -55,7 +57,9 @@ def test_constructor__extension_wired_elsewhere__reverts(project, system, owner,
 def test_extension__called_directly__refuses(system, owner, liquidator):
     extension = ape.project.MarginEngineExtension.at(system.engine.extension())
     with ape.reverts("extension: call the engine"):
-        extension.liquidate(1, MAX_UINT256, ZERO_ADDRESS, 0, liquidator, sender=liquidator)
+        extension.liquidate(
+            1, MAX_UINT256, ZERO_ADDRESS, 0, liquidator, sender=liquidator
+        )
     with ape.reverts("extension: call the engine"):
         extension.set_min_debt(10**6, sender=owner)
 

@@ -560,7 +560,9 @@ def test_liquidate__stale_collateral_price__the_token_is_never_seized(
     balance = system.engine.collateral_of(weth_bucket, weth)
     assert system.engine.is_liquidatable(weth_bucket)
     with ape.reverts("engine: seize token unpriced"):
-        system.engine.liquidate(weth_bucket, MAX_UINT256, weth, 0, liquidator, sender=liquidator)
+        system.engine.liquidate(
+            weth_bucket, MAX_UINT256, weth, 0, liquidator, sender=liquidator
+        )
     assert system.engine.collateral_of(weth_bucket, weth) == balance
 
 

@@ -28,7 +28,17 @@ ETH_PERP = next(p for p in PERPS if p.symbol == "ETH")
 
 
 def test_gas__peer_rows(
-    deploy_engine, pin_time, gas, owner, lp, lp2, trader, trader2, attacker, stranger, liquidator
+    deploy_engine,
+    pin_time,
+    gas,
+    owner,
+    lp,
+    lp2,
+    trader,
+    trader2,
+    attacker,
+    stranger,
+    liquidator,
 ):
     env = deploy_engine(collaterals=(WETH_LISTING,), perps=(ETH_PERP,), lp_seed=0)
     engine, vault = env.engine, env.vault
@@ -57,7 +67,11 @@ def test_gas__peer_rows(
     at(0)
     vault.deposit(1_000_000 * q, lp, sender=lp)
     accounts = {}
-    for who, coll, debt, offset in ((whale, 100, 200_000, 60), (doomed, 10, 20_000, 120), (other, 10, 20_000, 180)):
+    for who, coll, debt, offset in (
+        (whale, 100, 200_000, 60),
+        (doomed, 10, 20_000, 120),
+        (other, 10, 20_000, 180),
+    ):
         at(offset)
         accounts[who] = engine.open_account(CROSS, sender=who).return_value
         engine.deposit_collateral(accounts[who], weth, coll * e, sender=who)
@@ -83,7 +97,9 @@ def test_gas__peer_rows(
         SimpleNamespace(gas_used=whole_open),
     )
     at(4 * DAY)
-    gas.record("peers: borrow, repeat", engine.borrow(account, 5_000 * q, user, sender=user))
+    gas.record(
+        "peers: borrow, repeat", engine.borrow(account, 5_000 * q, user, sender=user)
+    )
     at(5 * DAY)
     gas.record(
         "peers: add collateral, repeat",
@@ -109,7 +125,11 @@ def test_gas__peer_rows(
     at(11 * DAY)
     at(11 * DAY + HOUR)
     assert engine.is_liquidatable(accounts[doomed])
-    liquidated = engine.liquidate(accounts[doomed], MAX_UINT256, weth, 0, liquidator, sender=liquidator)
+    liquidated = engine.liquidate(
+        accounts[doomed], MAX_UINT256, weth, 0, liquidator, sender=liquidator
+    )
     repaid, seized, _ = liquidated.return_value
     assert repaid > 0 and seized > 0
-    gas.record("peers: liquidate, full (10 WETH, ~20,000 debt, no position)", liquidated)
+    gas.record(
+        "peers: liquidate, full (10 WETH, ~20,000 debt, no position)", liquidated
+    )

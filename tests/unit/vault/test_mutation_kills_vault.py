@@ -10,7 +10,6 @@ reason). A mutant that adds ``@reentrant`` to one function, or drops
 
 from __future__ import annotations
 
-import ape
 import pytest
 from eth_abi import decode
 from vault_model import MAX_UINT256

@@ -71,7 +71,9 @@ def _close_and_measure(env, trader, acct):
     receipt = engine.close_position(acct, env.markets["ETH"], 0, sender=trader)
     [modified] = receipt.events.filter(engine.PositionModified)
     [settled] = receipt.events.filter(engine.PnlSettled)
-    interest_cut = sum(e.to_reserve for e in receipt.events.filter(vault.InterestAccrued))
+    interest_cut = sum(
+        e.to_reserve for e in receipt.events.filter(vault.InterestAccrued)
+    )
     fee_cut = vault.reserve() - reserve - interest_cut
     return modified, settled, receipt, fee_cut, debt
 
@@ -94,7 +96,9 @@ def test_fee_above_small_profit__quote_pays_the_rest__reserve_takes_the_whole_cu
     assert 0 < realised_q < fee_q, "a small profit, smaller than the fee"
     loss = fee_q - realised_q
     expected_cut = fee_q * vault.reserve_factor() // WAD
-    assert fee_cut == expected_cut  # was (fee_q - realised_q) * 10 %: the netted part skipped
+    assert (
+        fee_cut == expected_cut
+    )  # was (fee_q - realised_q) * 10 %: the netted part skipped
     [received] = receipt.events.filter(vault.PnlReceived)
     assert (received.assets, received.fees, received.to_reserve) == (
         loss,
@@ -160,7 +164,12 @@ def test_fee_below_profit__no_debt__reserve_takes_the_cut_and_the_rest_is_paid(
     expected_cut = fee_q * vault.reserve_factor() // WAD
     assert fee_cut == expected_cut
     [booked] = receipt.events.filter(vault.SettlementDebtBooked)
-    assert (booked.assets, booked.debt_shares_repaid, booked.fees, booked.to_reserve) == (
+    assert (
+        booked.assets,
+        booked.debt_shares_repaid,
+        booked.fees,
+        booked.to_reserve,
+    ) == (
         0,
         0,
         fee_q,

@@ -95,7 +95,10 @@ def test_max_rate__160_monthly_accruals__saturate_and_exits_and_setters_work(
         if new_reserve == CAP and capped_at is None:
             capped_at = month
         [accrued] = receipt.events.filter(vault.InterestAccrued)
-        assert (accrued.interest, accrued.to_reserve) == (interest, new_reserve - reserve)
+        assert (accrued.interest, accrued.to_reserve) == (
+            interest,
+            new_reserve - reserve,
+        )
         _books_hold(vault)
         debt, reserve = new_debt, new_reserve
     assert stopped_at is not None and 100 < stopped_at <= 120

@@ -111,9 +111,7 @@ def test_sender_fee__engine_payouts_revert(fee_vault, owner, lp, lp2, trader, pa
     assert vault.total_claims() == claims
 
 
-def test_no_fee__same_token__exit_pays_the_preview_and_books_hold(
-    fee_vault, lp, lp2
-):
+def test_no_fee__same_token__exit_pays_the_preview_and_books_hold(fee_vault, lp, lp2):
     token, vault, _ = fee_vault
     shares = vault.balanceOf(lp)
     expected = vault.previewRedeem(shares)

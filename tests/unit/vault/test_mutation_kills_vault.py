@@ -248,7 +248,9 @@ def test_debt_index__saturates__accrual_never_reverts(
     chain.pending_timestamp = last
     receipt = vault.accrue(sender=trader)
     assert vault.debt_index() == INDEX_MASK and vault.last_accrual() == last
-    assert [(e.interest, e.to_reserve) for e in receipt.events.filter(vault.InterestAccrued)] == [(0, 0)]
+    assert [
+        (e.interest, e.to_reserve) for e in receipt.events.filter(vault.InterestAccrued)
+    ] == [(0, 0)]
 
 
 def test_reserve__saturates_at_2_pow_128__accrual_never_reverts(

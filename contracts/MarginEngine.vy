@@ -260,9 +260,11 @@ def borrow(account_id: uint256, amount: uint256, receiver: address):
     """
     @notice Borrow `amount` of quote from the vault against the account, sent to `receiver`.
     @dev Risk-adding: not while paused; the account's claim is collected; accrues
-         interest; the vault lends only from free cash (it reverts otherwise; `reserved`
-         comes from the registry's marks); then the debt must be at least `min_debt`, every
-         price OK and equity_init >= init_req, all checked after the action.
+         interest; the registry's marks must be OK (`borrow_reserved` reverts otherwise: a
+         stale or invalid mark could hide what winners are owed); the vault lends only from
+         free cash (it reverts otherwise; `reserved` comes from the marks); then the debt
+         must be at least `min_debt`, every price OK and equity_init >= init_req, all
+         checked after the action.
     @param account_id The 32-byte account id (caller: owner or operator).
     @param amount The quote amount, > 0.
     @param receiver The 20-byte receiver of the quote.
@@ -273,11 +275,7 @@ def borrow(account_id: uint256, amount: uint256, receiver: address):
     roles._check_not_paused()
     self._collect_claim(account_id)
     index: uint256 = extcall VAULT.accrue()
-    net_pnl: int256 = 0
-    reserved: uint256 = 0
-    band: uint256 = 0
-    marks_ok: bool = False
-    net_pnl, reserved, band, marks_ok = staticcall REGISTRY.marks()
+    reserved: uint256 = staticcall REGISTRY.borrow_reserved()
     minted: uint256 = extcall VAULT.lend(amount, receiver, reserved)
     shares: uint256 = accounts.debt_shares[account_id] + minted
     accounts.debt_shares[account_id] = shares
@@ -900,13 +898,14 @@ def is_liquidatable(account_id: uint256) -> bool:
 
 @view
 @external
-def vault_marks() -> (int256, uint256, uint256, bool):
+def vault_marks() -> (int256, uint256, uint256, bool, uint256):
     """
-    @notice (net_pnl, reserved, band, ok) for the vault's books (IMarginEngineMarks).
+    @notice (net_pnl, reserved, band, ok, needed) for the vault's books (IMarginEngineMarks).
     @dev Locked like every view: while the engine is mid-action the vault's raw static
          call fails and the vault halts LP entries and exits (it never reads half-updated
          marks).
-    @return Net unrealised trader PnL, reserved profit, LP band (quote units), and ok.
+    @return Net unrealised trader PnL, reserved profit, LP band, ok, and the assets the
+            open interest needs (quote units).
     """
     return staticcall REGISTRY.marks()
 

@@ -11,7 +11,8 @@ sequencer policy, and why"; docs/liquidation.md, Rules). DOWN: nothing settles a
 only repay, adding collateral and withdrawals from accounts with no debt and no positions
 work (no price read). Liquidations revert "oracle: sequencer down", so do closes; LP
 entries and exits halt ("vault: marks unavailable"). GRACE (an hour after the restart):
-risk-adding actions revert "oracle: sequencer grace period", LP flows stay halted, closes
+risk-adding actions revert "oracle: sequencer grace period", LP deposits stay halted but
+exits reopen at the fresh prices (issue 16, V-02: test_marks_freeze_exits.py), closes
 and shrinks work, and only accounts below health 0.95 may be liquidated ("engine: grace
 period above floor"): the others get the hour to add collateral.
 

@@ -260,11 +260,11 @@ def borrow(account_id: uint256, amount: uint256, receiver: address):
     """
     @notice Borrow `amount` of quote from the vault against the account, sent to `receiver`.
     @dev Risk-adding: not while paused; the account's claim is collected; accrues
-         interest; the registry's marks must be OK (`borrow_reserved` reverts otherwise: a
-         stale or invalid mark could hide what winners are owed); the vault lends only from
-         free cash (it reverts otherwise; `reserved` comes from the marks); then the debt
-         must be at least `min_debt`, every price OK and equity_init >= init_req, all
-         checked after the action.
+         interest; the vault lends only from free cash (it reverts otherwise; `reserved`
+         comes from the registry's marks, and is max_value when they are not OK: a stale
+         or invalid mark could hide what winners are owed, so the vault lends nothing,
+         "vault: marks unavailable"); then the debt must be at least `min_debt`, every
+         price OK and equity_init >= init_req, all checked after the action.
     @param account_id The 32-byte account id (caller: owner or operator).
     @param amount The quote amount, > 0.
     @param receiver The 20-byte receiver of the quote.
@@ -275,7 +275,15 @@ def borrow(account_id: uint256, amount: uint256, receiver: address):
     roles._check_not_paused()
     self._collect_claim(account_id)
     index: uint256 = extcall VAULT.accrue()
-    reserved: uint256 = staticcall REGISTRY.borrow_reserved()
+    net_pnl: int256 = 0
+    reserved: uint256 = 0
+    band: uint256 = 0
+    marks_ok: bool = False
+    needed: uint256 = 0
+    net_pnl, reserved, band, marks_ok, needed = staticcall REGISTRY.marks()
+    if not marks_ok:
+        # @dev The vault refuses to lend against marks that are not OK (issue 16, L-1).
+        reserved = max_value(uint256)
     minted: uint256 = extcall VAULT.lend(amount, receiver, reserved)
     shares: uint256 = accounts.debt_shares[account_id] + minted
     accounts.debt_shares[account_id] = shares

@@ -447,46 +447,6 @@ def plan_closes(
 def marks() -> (int256, uint256, uint256, bool, uint256):
     """
     @notice The vault's marks (IMarginEngineMarks.vault_marks, through the engine), in quote
-            units: net_pnl, reserved, band, ok and needed (see `_marks`).
-    @return net_pnl (signed), reserved, band, ok and needed (quote units).
-    """
-    net_pnl: int256 = 0
-    reserved: uint256 = 0
-    band: uint256 = 0
-    bad: address = empty(address)
-    needed: uint256 = 0
-    net_pnl, reserved, band, bad, needed = self._marks()
-    return net_pnl, reserved, band, bad == empty(address), needed
-
-
-@view
-@external
-def borrow_reserved() -> uint256:
-    """
-    @notice The marks' reserved trader profit (quote units), for a borrow: it must leave
-            that much cash. Reverts unless the marks are OK, with the adapter's own reason
-            for a price that is not ("oracle: WETH stale"): a stale or invalid mark
-            can understate what a market's winners are owed, and out-of-band or grace marks
-            are risk-adding prices too (V-02, L-1).
-    @return The 32-byte reserved profit, quote units.
-    """
-    net_pnl: int256 = 0
-    reserved: uint256 = 0
-    band: uint256 = 0
-    bad: address = empty(address)
-    needed: uint256 = 0
-    net_pnl, reserved, band, bad, needed = self._marks()
-    if bad != empty(address):
-        # @dev Reverts with the adapter's reason: `bad`'s status is not OK.
-        self._usable(empty(IOracleAdapter.PriceInfo), bad, True)
-    return reserved
-
-
-@internal
-@view
-def _marks() -> (int256, uint256, uint256, address, uint256):
-    """
-    @notice The vault's marks (IMarginEngineMarks.vault_marks, through the engine), in quote
             units, O(markets with open interest), one oracle batch, never a call to the vault:
               net_pnl  = Σ sides' PnL incl. pending funding,
               reserved = Σ over markets and sides of max(0, side PnL),
@@ -499,15 +459,15 @@ def _marks() -> (int256, uint256, uint256, address, uint256):
          would realise one by one), band and needed round up, and the USD → quote
          conversion rounds up (net_pnl toward +∞): the vault never under-books what it owes.
          Out-of-band and grace prices are fresh: the figures use them (ok is False, so
-         deposits and borrows halt, LP exits do not). An unusable price marks its market at
+         deposits and borrows halt, LP exits do not; the engine's `borrow` passes
+         reserved = max_value to `vault.lend` then, which refuses). An unusable price marks its market at
          its last accrual price (1 USD for the quote) and sets needed to max_value: the
          vault halts LP exits and only shows the figures.
-    @return net_pnl (signed), reserved, band, an asset whose price is not OK (the
-            quote's first, then the last such market's; empty = ok) and needed (quote units).
+    @return net_pnl (signed), reserved, band, ok and needed (quote units).
     """
     open_markets: uint256 = book._open
     if open_markets == 0:
-        return 0, 0, 0, empty(address), 0
+        return 0, 0, 0, True, 0
     assets: DynArray[address, c.MAX_MARKETS + 1] = [quote_asset]
     ids: DynArray[uint256, c.MAX_MARKETS] = []
     for m: uint256 in range(1, c.MAX_MARKETS + 1):
@@ -515,7 +475,7 @@ def _marks() -> (int256, uint256, uint256, address, uint256):
             ids.append(m)
             assets.append(book._asset_of(book._p0[m]))
     infos: DynArray[IOracleAdapter.PriceInfo, 32] = staticcall ORACLE.price_info_many(assets)
-    bad: address = empty(address)
+    ok: bool = True
     usable: bool = True
     net: int256 = 0
     reserved: uint256 = 0
@@ -525,7 +485,7 @@ def _marks() -> (int256, uint256, uint256, address, uint256):
         m: uint256 = ids[i]
         price: uint256 = infos[i + 1].price
         if infos[i + 1].status != IOracleAdapter.PriceStatus.OK:
-            bad = assets[i + 1]
+            ok = False
         if price == 0:
             usable = False
             price = book._s3[m] >> 128
@@ -548,7 +508,7 @@ def _marks() -> (int256, uint256, uint256, address, uint256):
         )
     quote_price: uint256 = infos[0].price
     if infos[0].status != IOracleAdapter.PriceStatus.OK:
-        bad = quote_asset
+        ok = False
     if quote_price == 0:
         usable = False
         quote_price = c.WAD
@@ -561,7 +521,7 @@ def _marks() -> (int256, uint256, uint256, address, uint256):
         w._div_ceil(net * convert(unit, int256), quote_price),
         w._ceil_div(reserved * unit, quote_price),
         w._ceil_div(band * unit, quote_price),
-        bad,
+        ok,
         needed,
     )
 

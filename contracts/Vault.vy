@@ -576,12 +576,15 @@ def lend(assets: uint256, receiver: address, reserved: uint256) -> uint256:
     @notice Send `assets` to `receiver` as a new borrow, drawing only on free cash.
     @param assets The 32-byte quote amount.
     @param receiver The 20-byte receiver of the quote.
-    @param reserved The 32-byte Σ max(0, unrealised trader PnL) from the engine, quote units.
+    @param reserved The 32-byte Σ max(0, unrealised trader PnL) from the engine, quote units;
+           max_value(uint256) when the engine's marks are not OK: nothing is lent then (a
+           stale or invalid mark may hide what winners are owed; issue 16, L-1).
     @return The 32-byte debt shares minted, ceil(assets * WAD / debt_index).
     """
     self._check_engine()
     assert assets != 0, "vault: zero assets"
     assert receiver != empty(address), "vault: zero receiver"
+    assert reserved != max_value(uint256), "vault: marks unavailable"
     a: Accrual = self._accrue()
     cash: uint256 = self._cash()
     assert cash >= self.total_claims + reserved + assets, "vault: exceeds free cash"

@@ -10,10 +10,9 @@ feed, `reserved` fell to 0 and a borrower took more than the fresh free cash.
 The defence (docs/vault.md, Marks; docs/perps.md, The vault's marks). Out-of-band and
 grace prices are fresh: the marks use them, LP exits stay open within the exit room, and
 only deposits (and borrows) wait for OK prices. A stale or invalid price makes the marks
-unusable: LP exits halt. `borrow` needs OK marks (`MarketRegistry.borrow_reserved`
-reverts with the adapter's reason for the price that is not, e.g. "oracle: WETH stale",
-even for a borrower holding no WETH), so nothing draws the cash that market's winners
-may be owed.
+unusable: LP exits halt. `borrow` needs OK marks (the engine passes reserved = max_value
+to `vault.lend`, which refuses: "vault: marks unavailable", even for a borrower holding no
+WETH), so nothing draws the cash that market's winners may be owed.
 
 Asserted: each attack reverts with its exact reason and moves nothing; the twins (an LP
 exit under an out-of-band or grace price; the borrow once the price is fresh) pay exactly
@@ -62,7 +61,7 @@ def test_out_of_band__lp_exits_open_deposits_and_borrows_wait(
     assert (vault.maxDeposit(lp2), vault.maxMint(lp2)) == (0, 0)
     with ape.reverts("vault: marks unavailable"):
         vault.deposit(1_000 * q, lp2, sender=lp2)
-    with ape.reverts("oracle: WETH out of band"):
+    with ape.reverts("vault: marks unavailable"):
         env.engine.borrow(borrower, 1_000 * q, liquidator, sender=liquidator)
     assert env.engine.debt_of(borrower) == 0
 
@@ -108,7 +107,7 @@ def test_stale__exits_halt_and_borrow_refused_twin_fresh(
         vault.redeem(1, lp, lp, sender=lp)
     # L-1: the WBTC borrower's own prices are fine, but the ETH marks may hide what the
     # short is owed: the borrow is refused.
-    with ape.reverts("oracle: WETH stale"):
+    with ape.reverts("vault: marks unavailable"):
         env.engine.borrow(borrower, 1_000 * q, liquidator, sender=liquidator)
     assert env.engine.debt_of(borrower) == 0
 

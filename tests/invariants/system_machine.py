@@ -1211,14 +1211,14 @@ class SystemMachine(RuleBasedStateMachine):
         elif b.marks_ok and debt_after < b.min_debt:
             must = "engine: debt below minimum"
         else:
-            # Marks not OK: the registry's `borrow_reserved` reverts with the adapter's
-            # reason for some market's (or the quote's) price (V-02, L-1).
-            marks = () if b.marks_ok else tuple(MARKET_ASSET.values()) + (QUOTE,)
+            # Marks not OK: the engine passes reserved = max_value and the vault lends
+            # nothing (issue 16, V-02/L-1).
             allowed = {
                 "vault: exceeds free cash",
+                "vault: marks unavailable",
                 "engine: debt below minimum",
                 "engine: initial requirement not met",
-            } | self.oracle_reasons(self.relevant_status(acc, (QUOTE, *marks)), strict=True)
+            } | self.oracle_reasons(self.relevant_status(acc, (QUOTE,)), strict=True)
         receipt = self.send(
             "borrow",
             self.s.engine.borrow,

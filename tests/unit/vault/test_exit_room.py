@@ -150,3 +150,13 @@ def test_deficit__empty_vault_at_zero_equity__deposits_open(vault, engine, fund,
     assert vault.maxDeposit(lp) == MAX_UINT256
     fund(lp, 10 * unit)
     vault.deposit(10 * unit, lp, sender=lp)
+
+
+def test_lend__marks_not_ok_sentinel__lends_nothing(vault, engine, seed, trader, unit):
+    """The engine passes reserved = max_value when its marks are not OK (issue 16, L-1)."""
+    seed(1_000)
+    with ape.reverts("vault: marks unavailable"):
+        engine.lend(10 * unit, trader, MAX_UINT256, sender=trader)
+    assert vault.total_debt_shares() == 0
+    engine.lend(10 * unit, trader, 0, sender=trader)  # the twin: OK marks
+    assert vault.total_debt() == 10 * unit

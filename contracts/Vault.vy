@@ -35,7 +35,8 @@
      "marks not ok" so no ERC-4626 view reverts.
      Roles: the owner (two-step transfer) sets parameters and, once, the engine; the
      guardian (or the owner) may pause deposits and mints; only the owner unpauses.
-     Withdrawals are never paused (they are bounded by free cash only).
+     Withdrawals are never paused (they are bounded by the exit room only, and halt while
+     the marks are unusable). Deposits also need OK marks and positive equity (issue 16).
 """
 
 from ethereum.ercs import IERC20

@@ -286,7 +286,9 @@ def borrow(account_id: uint256, amount: uint256, receiver: address):
     @notice Borrow `amount` of quote from the vault against the account, sent to `receiver`.
     @dev Risk-adding: not while paused; the account's claim is collected; accrues
          interest; the vault lends only from free cash (it reverts otherwise; `reserved`
-         comes from the registry's marks); then the debt must be at least `min_debt`, every
+         comes from the registry's marks, and is max_value when they are not OK: a stale
+         or invalid mark could hide what winners are owed, so the vault lends nothing,
+         "vault: marks unavailable"); then the debt must be at least `min_debt`, every
          price OK and equity_init >= init_req, all checked after the action.
     @param account_id The 32-byte account id (caller: owner or operator).
     @param amount The quote amount, > 0.
@@ -302,7 +304,11 @@ def borrow(account_id: uint256, amount: uint256, receiver: address):
     reserved: uint256 = 0
     band: uint256 = 0
     marks_ok: bool = False
-    net_pnl, reserved, band, marks_ok = staticcall REGISTRY.marks()
+    needed: uint256 = 0
+    net_pnl, reserved, band, marks_ok, needed = staticcall REGISTRY.marks()
+    if not marks_ok:
+        # @dev The vault refuses to lend against marks that are not OK (issue 16, L-1).
+        reserved = max_value(uint256)
     minted: uint256 = extcall VAULT.lend(amount, receiver, reserved)
     shares: uint256 = accounts.debt_shares[account_id] + minted
     accounts.debt_shares[account_id] = shares
@@ -802,13 +808,14 @@ def is_liquidatable(account_id: uint256) -> bool:
 
 @view
 @external
-def vault_marks() -> (int256, uint256, uint256, bool):
+def vault_marks() -> (int256, uint256, uint256, bool, uint256):
     """
-    @notice (net_pnl, reserved, band, ok) for the vault's books (IMarginEngineMarks).
+    @notice (net_pnl, reserved, band, ok, needed) for the vault's books (IMarginEngineMarks).
     @dev Locked like every view: while the engine is mid-action the vault's raw static
          call fails and the vault halts LP entries and exits (it never reads half-updated
          marks).
-    @return Net unrealised trader PnL, reserved profit, LP band (quote units), and ok.
+    @return Net unrealised trader PnL, reserved profit, LP band, ok, and the assets the
+            open interest needs (quote units).
     """
     return staticcall REGISTRY.marks()
 

@@ -54,7 +54,6 @@ FIELD: constant(uint256) = 2**128 - 1
 SIZE: constant(uint256) = 2**112 - 1
 U64: constant(uint256) = 2**64 - 1
 ENABLED_SHIFT: constant(uint256) = 224
-DEVIATION_SHIFT: constant(uint256) = 160
 
 
 # ---- immutables -----------------------------------------------------------------------
@@ -210,9 +209,12 @@ def trade(
     checks._require(msg.sender == self.engine, "registry: caller is not the engine")
     p0: uint256 = book._check_listed(market_id)
     adding: bool = size == 0 or (size > 0) == (size_delta > 0) or w._abs(size_delta) > w._abs(size)
+    asset: address = book._asset_of(p0)
     if adding:
         checks._require((p0 >> ENABLED_SHIFT) & 1 == 1, "registry: market disabled")
-    asset: address = book._asset_of(p0)
+        # @dev The feed's deviation is read live (V-07): after the oracle raises it above
+        #      the market's spread, nothing opens until `set_market` sets a spread >= it.
+        checks._require(staticcall ORACLE.deviation(asset) <= book._p2[market_id] & U64, "registry: spread below deviation")
     infos: DynArray[IOracleAdapter.PriceInfo, 32] = staticcall ORACLE.price_info_many([quote_asset, asset])
     quote_price: uint256 = self._usable(infos[0], quote_asset, adding)
     price: uint256 = self._usable(infos[1], asset, adding)
@@ -442,24 +444,30 @@ def plan_closes(
 
 @view
 @external
-def marks() -> (int256, uint256, uint256, bool):
+def marks() -> (int256, uint256, uint256, bool, uint256):
     """
     @notice The vault's marks (IMarginEngineMarks.vault_marks, through the engine), in quote
             units, O(markets with open interest), one oracle batch, never a call to the vault:
               net_pnl  = Σ sides' PnL incl. pending funding,
               reserved = Σ over markets and sides of max(0, side PnL),
-              band     = Σ |skew| × price × deviation,
-              ok       = every price needed (the quote's and each such market's) is OK.
+              band     = Σ |skew| × price × the feed's deviation (read live, V-07),
+              ok       = every price needed (the quote's and each such market's) is OK,
+              needed   = the assets the open interest needs: max over markets and sides of
+                         side OI × price / oi share (rounded up); max_value(uint256) when a
+                         needed price is unusable (stale, invalid, sequencer down).
     @dev Side PnL rounds in the traders' favour (an upper bound of what the positions
-         would realise one by one), band rounds up, and the USD → quote conversion rounds
-         up (net_pnl toward +∞): the vault never under-books what it owes. When a price is
-         not OK the figures use the market's last accrual price and 1 USD for the quote;
-         the vault then halts LP flows and only shows them.
-    @return net_pnl (signed), reserved, band (quote units) and ok.
+         would realise one by one), band and needed round up, and the USD → quote
+         conversion rounds up (net_pnl toward +∞): the vault never under-books what it owes.
+         Out-of-band and grace prices are fresh: the figures use them (ok is False, so
+         deposits and borrows halt, LP exits do not; the engine's `borrow` passes
+         reserved = max_value to `vault.lend` then, which refuses). An unusable price marks its market at
+         its last accrual price (1 USD for the quote) and sets needed to max_value: the
+         vault halts LP exits and only shows the figures.
+    @return net_pnl (signed), reserved, band, ok and needed (quote units).
     """
     open_markets: uint256 = book._open
     if open_markets == 0:
-        return 0, 0, 0, True
+        return 0, 0, 0, True, 0
     assets: DynArray[address, c.MAX_MARKETS + 1] = [quote_asset]
     ids: DynArray[uint256, c.MAX_MARKETS] = []
     for m: uint256 in range(1, c.MAX_MARKETS + 1):
@@ -468,14 +476,18 @@ def marks() -> (int256, uint256, uint256, bool):
             assets.append(book._asset_of(book._p0[m]))
     infos: DynArray[IOracleAdapter.PriceInfo, 32] = staticcall ORACLE.price_info_many(assets)
     ok: bool = True
+    usable: bool = True
     net: int256 = 0
     reserved: uint256 = 0
     band: uint256 = 0
+    needed: uint256 = 0
     for i: uint256 in range(len(ids), bound=c.MAX_MARKETS):
         m: uint256 = ids[i]
         price: uint256 = infos[i + 1].price
         if infos[i + 1].status != IOracleAdapter.PriceStatus.OK:
             ok = False
+        if price == 0:
+            usable = False
             price = book._s3[m] >> 128
         long_pnl: int256 = 0
         short_pnl: int256 = 0
@@ -483,18 +495,34 @@ def marks() -> (int256, uint256, uint256, bool):
         net += long_pnl + short_pnl
         reserved += convert(max(long_pnl, 0) + max(short_pnl, 0), uint256)
         sizes: uint256 = book._s1[m]
-        skew: uint256 = w._abs(convert(sizes & SIZE, int256) - convert((sizes >> 112) & SIZE, int256))
-        band += w._ceil_div(w._ceil_div(skew * price, c.WAD) * ((book._p0[m] >> DEVIATION_SHIFT) & U64), c.WAD)
+        long: uint256 = sizes & SIZE
+        short: uint256 = (sizes >> 112) & SIZE
+        needed = max(
+            needed,
+            w._ceil_div(w._ceil_div(max(long, short) * price, c.WAD) * c.WAD, max((book._p2[m] >> 128) & U64, 1)),
+        )
+        band += w._ceil_div(
+            w._ceil_div((max(long, short) - min(long, short)) * price, c.WAD)
+            * staticcall ORACLE.deviation(assets[i + 1]),
+            c.WAD,
+        )
     quote_price: uint256 = infos[0].price
     if infos[0].status != IOracleAdapter.PriceStatus.OK:
         ok = False
+    if quote_price == 0:
+        usable = False
         quote_price = c.WAD
     unit: uint256 = quote_unit
+    if usable:
+        needed = w._ceil_div(needed * unit, quote_price)
+    else:
+        needed = max_value(uint256)
     return (
         w._div_ceil(net * convert(unit, int256), quote_price),
         w._ceil_div(reserved * unit, quote_price),
         w._ceil_div(band * unit, quote_price),
         ok,
+        needed,
     )
 
 

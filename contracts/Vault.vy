@@ -18,8 +18,11 @@
        reserve      the protocol's share of interest and fees (a liability to the protocol).
        total_claims trader profit the vault owes but could not pay for lack of cash.
        net_pnl      Σ unrealised trader PnL from `engine.vault_marks()` (signed).
-       totalAssets  max(0, cash + total_debt - reserve - total_claims - net_pnl).
+       equity       cash + total_debt - reserve - total_claims - net_pnl (signed);
+                    totalAssets = max(0, equity), deficit = max(0, -equity).
        free_cash    max(0, cash - total_claims - reserved): what borrows and LP exits may take.
+       needed       the assets the open interest needs (from the marks): LP exits and
+                    reserve withdrawals never take totalAssets below it (exit room).
      LP pricing: deposits and mints at totalAssets + band, withdrawals and redemptions at
      max(0, totalAssets - band), band from the engine (0 without open interest); previews
      use the same figures, so ERC-4626 previews are exact. With a decimals offset of 6 the
@@ -32,7 +35,8 @@
      "marks not ok" so no ERC-4626 view reverts.
      Roles: the owner (two-step transfer) sets parameters and, once, the engine; the
      guardian (or the owner) may pause deposits and mints; only the owner unpauses.
-     Withdrawals are never paused (they are bounded by free cash only).
+     Withdrawals are never paused (they are bounded by the exit room only, and halt while
+     the marks are unusable). Deposits also need OK marks and positive equity (issue 16).
 """
 
 from ethereum.ercs import IERC20
@@ -90,8 +94,15 @@ MAX_ASSET_DECIMALS: constant(uint8) = 18
 # @dev Largest |figure| accepted from `vault_marks()`; a larger one is treated as a failed
 # read (ok = False, figures 0), so garbage can neither overflow nor revert a view.
 MAX_MARK: constant(uint256) = 2**128 - 1
-# @dev Byte size of the ABI-encoded (int256, uint256, uint256, bool) from `vault_marks()`.
-MARKS_SIZE: constant(uint256) = 128
+# @dev Byte size of the ABI-encoded (int256, uint256, uint256, bool, uint256) from
+# `vault_marks()`.
+MARKS_SIZE: constant(uint256) = 160
+# @dev `needed` from `vault_marks()` when a price the marks need is unusable (stale,
+# invalid, sequencer down): LP exits halt.
+UNUSABLE: constant(uint256) = max_value(uint256)
+# @dev `_fresh_deposits` layout: assets in bits 0..191, block number in 192..255.
+FRESH_MASK: constant(uint256) = 2**192 - 1
+FRESH_SHIFT: constant(uint256) = 192
 # @dev `_index_and_time` layout: debt index in bits 0..191, last accrual time in 192..255.
 INDEX_MASK: constant(uint256) = 2**192 - 1
 TIME_SHIFT: constant(uint256) = 192
@@ -120,9 +131,12 @@ struct Accrual:
 
 struct Books:
     total_assets: uint256  # totalAssets as of now, quote units
+    equity: int256  # cash + debt - reserve - claims - net_pnl as of now (signed), quote units
     band: uint256  # LP entry/exit band from the engine, quote units
-    free_cash: uint256  # cash LP exits may take (0 when marks are not ok), quote units
-    ok: bool  # engine marks usable (always True without an engine)
+    free_cash: uint256  # cash - claims - reserved (0 when marks are unusable), quote units
+    exit_room: uint256  # min(free_cash, max(0, totalAssets - needed)): what exits may take, quote units
+    ok: bool  # every price the marks need is OK (deposits; always True without an engine)
+    usable: bool  # every price the marks need is fresh (exits; always True without an engine)
 
 
 # ---- storage --------------------------------------------------------------------------
@@ -151,6 +165,10 @@ claims_booked: public(uint256)
 claim_end: public(HashMap[uint256, uint256])
 # @dev Σ of all borrowers' debt shares (the engine keeps the per-account split), debt-share units.
 total_debt_shares: public(uint256)
+# @dev Assets deposited in the current block (bits 0..191, quote units) and that block's
+# number (bits 192..255): `book_assets`, which the registry's open-interest cap reads,
+# excludes them, so a same-block (or same-transaction) deposit backs no new open interest.
+_fresh_deposits: uint256
 # @dev Debt index as of the last accrual, WAD (starts at 10**18, only grows), in bits
 # 0..191, and the time of that accrual, seconds, in bits 192..255: both are read and
 # written by every accrual, so they share a slot. The time only matters while
@@ -237,7 +255,8 @@ def convertToAssets(shares: uint256) -> uint256:
 @external
 def maxDeposit(receiver: address) -> uint256:
     """
-    @notice Unlimited, or 0 while deposits are paused or the engine's marks are not ok.
+    @notice Unlimited, or 0 while deposits are paused, the engine's marks are not OK, or
+            the vault has no equity (a deficit, or equity 0 with shares outstanding).
     @param receiver The 20-byte receiver (unused: no per-account limit).
     @return The 32-byte maximum deposit, quote units.
     """
@@ -250,7 +269,8 @@ def maxDeposit(receiver: address) -> uint256:
 @external
 def maxMint(receiver: address) -> uint256:
     """
-    @notice Unlimited, or 0 while deposits are paused or the engine's marks are not ok.
+    @notice Unlimited, or 0 while deposits are paused, the engine's marks are not OK, or
+            the vault has no equity (a deficit, or equity 0 with shares outstanding).
     @param receiver The 20-byte receiver (unused: no per-account limit).
     @return The 32-byte maximum mint, share units.
     """
@@ -263,40 +283,39 @@ def maxMint(receiver: address) -> uint256:
 @external
 def maxWithdraw(owner: address) -> uint256:
     """
-    @notice min(value of `owner`'s shares at the exit price, free cash); 0 while the
-            engine's marks are not ok.
+    @notice min(value of `owner`'s shares at the exit price, exit room): exactly what
+            `withdraw` accepts now. Exit room = min(free cash, totalAssets - the assets the
+            open interest needs); 0 while the engine's marks are unusable.
     @param owner The 20-byte share holder.
     @return The 32-byte maximum withdrawal, quote units.
     """
     b: Books = self._books_now()
-    if not b.ok:
-        return 0
     value: uint256 = self._to_assets(
         share_token.balanceOf[owner], self._exit_assets(b), False
     )
-    return min(value, b.free_cash)
+    return min(value, b.exit_room)
 
 
 @view
 @external
 def maxRedeem(owner: address) -> uint256:
     """
-    @notice `owner`'s shares, or fewer when free cash cannot pay them all; 0 while the
-            engine's marks are not ok or when the redemption would pay nothing.
+    @notice `owner`'s shares, or fewer when the exit room (min(free cash, totalAssets -
+            the assets the open interest needs)) cannot pay them all: exactly what `redeem`
+            accepts now; 0 while the engine's marks are unusable or when the redemption
+            would pay nothing.
     @param owner The 20-byte share holder.
     @return The 32-byte maximum redemption, share units.
     """
     b: Books = self._books_now()
-    if not b.ok:
-        return 0
     exit_assets: uint256 = self._exit_assets(b)
     shares: uint256 = share_token.balanceOf[owner]
     value: uint256 = self._to_assets(shares, exit_assets, False)
-    if value > b.free_cash:
-        # @dev The most shares whose redemption pays at most free cash:
-        # floor(s * exit / supply) <= free  <=>  s < (free + 1) * supply / exit, so
-        # s = ceil((free + 1) * supply / exit) - 1 (the ceiling is >= 1).
-        shares = self._to_shares(b.free_cash + 1, exit_assets, True) - 1
+    if value > b.exit_room:
+        # @dev The most shares whose redemption pays at most the exit room:
+        # floor(s * exit / supply) <= room  <=>  s < (room + 1) * supply / exit, so
+        # s = ceil((room + 1) * supply / exit) - 1 (the ceiling is >= 1).
+        shares = self._to_shares(b.exit_room + 1, exit_assets, True) - 1
         value = self._to_assets(shares, exit_assets, False)
     if value == 0:
         return 0
@@ -386,7 +405,8 @@ def mint(shares: uint256, receiver: address) -> uint256:
 def withdraw(assets: uint256, receiver: address, owner: address) -> uint256:
     """
     @notice Pay exactly `assets` to `receiver`, burning `owner`'s shares at the exit price
-            (totalAssets - band), rounded up. Draws only on free cash.
+            (totalAssets - band), rounded up. Draws only on the exit room: free cash, and
+            never below the assets the open interest needs.
     @param assets The 32-byte quote amount.
     @param receiver The 20-byte asset receiver.
     @param owner The 20-byte share holder (the caller needs its allowance unless it is the owner).
@@ -394,7 +414,7 @@ def withdraw(assets: uint256, receiver: address, owner: address) -> uint256:
     """
     assert assets != 0, "vault: zero assets"
     b: Books = self._open_exit(receiver)
-    assert assets <= b.free_cash, "vault: exceeds free cash"
+    self._check_room(b, assets)
     shares: uint256 = self._to_shares(assets, self._exit_assets(b), True)
     self._leave(assets, shares, receiver, owner)
     return shares
@@ -404,7 +424,8 @@ def withdraw(assets: uint256, receiver: address, owner: address) -> uint256:
 def redeem(shares: uint256, receiver: address, owner: address) -> uint256:
     """
     @notice Burn exactly `shares` of `owner` and pay their value at the exit price
-            (totalAssets - band), rounded down, to `receiver`. Draws only on free cash.
+            (totalAssets - band), rounded down, to `receiver`. Draws only on the exit room:
+            free cash, and never below the assets the open interest needs.
     @param shares The 32-byte share amount.
     @param receiver The 20-byte asset receiver.
     @param owner The 20-byte share holder (the caller needs its allowance unless it is the owner).
@@ -414,7 +435,7 @@ def redeem(shares: uint256, receiver: address, owner: address) -> uint256:
     b: Books = self._open_exit(receiver)
     assets: uint256 = self._to_assets(shares, self._exit_assets(b), False)
     assert assets != 0, "vault: zero assets"
-    assert assets <= b.free_cash, "vault: exceeds free cash"
+    self._check_room(b, assets)
     self._leave(assets, shares, receiver, owner)
     return assets
 
@@ -505,8 +526,9 @@ def reserve() -> uint256:
 @external
 def free_cash() -> uint256:
     """
-    @notice max(0, cash - total_claims - reserved): what borrows and LP exits may take now.
-            0 while the engine's marks are not ok (LP exits halt then).
+    @notice max(0, cash - total_claims - reserved): what borrows and LP exits may take now
+            (LP exits also keep the assets the open interest needs). 0 while the engine's
+            marks are unusable (stale or invalid prices: LP exits halt then).
     @return The 32-byte free cash, quote units.
     """
     return self._books_now().free_cash
@@ -516,12 +538,30 @@ def free_cash() -> uint256:
 @external
 def book_assets() -> uint256:
     """
-    @notice max(0, cash + total_debt - reserve - total_claims) as of now: totalAssets
-            before the engine's marks. Never calls the engine.
+    @notice max(0, cash + total_debt - reserve - total_claims - assets deposited in this
+            block) as of now: totalAssets before the engine's marks, without the deposits
+            that cannot back new open interest yet (the registry's cap reads this). Never
+            calls the engine.
     @return The 32-byte book assets, quote units.
     """
     a: Accrual = self._accrued()
-    return self._net_assets(a.debt, a.reserve, 0)
+    equity: int256 = self._equity(a.debt, a.reserve, 0)
+    fresh: uint256 = self._fresh_deposits
+    if fresh >> FRESH_SHIFT == block.number:
+        equity -= convert(fresh & FRESH_MASK, int256)
+    return convert(max(equity, 0), uint256)
+
+
+@view
+@external
+def deficit() -> uint256:
+    """
+    @notice max(0, -(cash + total_debt - reserve - total_claims - net_pnl)) as of now: what
+            the vault owes beyond everything it has (totalAssets floors at 0). While it is
+            > 0 (or equity is 0 with shares outstanding) deposits and mints are refused.
+    @return The 32-byte deficit, quote units.
+    """
+    return convert(max(-self._books_now().equity, 0), uint256)
 
 
 @view
@@ -542,12 +582,15 @@ def lend(assets: uint256, receiver: address, reserved: uint256) -> uint256:
     @notice Send `assets` to `receiver` as a new borrow, drawing only on free cash.
     @param assets The 32-byte quote amount.
     @param receiver The 20-byte receiver of the quote.
-    @param reserved The 32-byte Σ max(0, unrealised trader PnL) from the engine, quote units.
+    @param reserved The 32-byte Σ max(0, unrealised trader PnL) from the engine, quote units;
+           max_value(uint256) when the engine's marks are not OK: nothing is lent then (a
+           stale or invalid mark may hide what winners are owed; issue 16, L-1).
     @return The 32-byte debt shares minted, ceil(assets * WAD / debt_index).
     """
     self._check_engine()
     assert assets != 0, "vault: zero assets"
     assert receiver != empty(address), "vault: zero receiver"
+    assert reserved != max_value(uint256), "vault: marks unavailable"
     a: Accrual = self._accrue()
     cash: uint256 = self._cash()
     assert cash >= self.total_claims + reserved + assets, "vault: exceeds free cash"
@@ -798,7 +841,9 @@ def skim() -> uint256:
 def withdraw_reserve(assets: uint256, receiver: address):
     """
     @notice Owner: take `assets` out of the reserve (and cash) to `receiver`; totalAssets
-            does not change. Draws only on free cash.
+            does not change. Draws only on the exit room, like LP exits: the reserve is the
+            first-loss cover of the open interest, so it leaves only while totalAssets
+            minus the assets the open interest needs is at least `assets`.
     @param assets The 32-byte quote amount.
     @param receiver The 20-byte receiver.
     """
@@ -807,7 +852,7 @@ def withdraw_reserve(assets: uint256, receiver: address):
     b: Books = self._open_exit(receiver)
     reserve: uint256 = self._stored_reserve()
     assert assets <= reserve, "vault: exceeds reserve"
-    assert assets <= b.free_cash, "vault: exceeds free cash"
+    self._check_room(b, assets)
     # @dev `unsafe_sub` is safe twice: assets <= reserve and assets <= free cash <= cash.
     self._set_reserve(unsafe_sub(reserve, assets))
     self._set_cash(unsafe_sub(self._cash(), assets))
@@ -1025,17 +1070,20 @@ def _set_reserve(reserve: uint256):
 # ---- internal: books and marks --------------------------------------------------------
 @internal
 @view
-def _marks() -> (int256, uint256, uint256, bool):
+def _marks() -> (int256, uint256, uint256, bool, uint256):
     """
-    @notice The engine's (net_pnl, reserved, band, ok); (0, 0, 0, True) without an engine.
-    @dev A static raw call: a revert, short return data or a figure above MAX_MARK count as
-         (0, 0, 0, False), so no view of the vault reverts because of the engine. The bool
-         is read as "== 1" instead of ABI-decoded for the same reason.
-    @return The signed net PnL, the reserved profit and the band (quote units), and ok.
+    @notice The engine's (net_pnl, reserved, band, ok, needed); (0, 0, 0, True, 0) without
+            an engine.
+    @dev A static raw call: a revert, short return data or a figure above MAX_MARK (other
+         than needed = UNUSABLE) count as (0, 0, 0, False, UNUSABLE), so no view of the
+         vault reverts because of the engine. The bool is read as "== 1" instead of
+         ABI-decoded for the same reason.
+    @return The signed net PnL, the reserved profit and the band (quote units), ok, and
+            the assets the open interest needs (quote units; UNUSABLE: exits halt).
     """
     engine: address = self.engine
     if engine == empty(address):
-        return 0, 0, 0, True
+        return 0, 0, 0, True, 0
     success: bool = False
     response: Bytes[MARKS_SIZE] = b""
     success, response = raw_call(
@@ -1046,48 +1094,48 @@ def _marks() -> (int256, uint256, uint256, bool):
         revert_on_failure=False,
     )
     if not success or len(response) < MARKS_SIZE:
-        return 0, 0, 0, False
+        return 0, 0, 0, False, UNUSABLE
     net_pnl: int256 = convert(extract32(response, 0), int256)
     reserved: uint256 = extract32(response, 32, output_type=uint256)
     band: uint256 = extract32(response, 64, output_type=uint256)
     ok: bool = extract32(response, 96, output_type=uint256) == 1
+    needed: uint256 = extract32(response, 128, output_type=uint256)
     if (
         net_pnl > convert(MAX_MARK, int256)
         or net_pnl < -convert(MAX_MARK, int256)
         or reserved > MAX_MARK
         or band > MAX_MARK
+        or (needed > MAX_MARK and needed != UNUSABLE)
     ):
-        return 0, 0, 0, False
-    return net_pnl, reserved, band, ok
+        return 0, 0, 0, False, UNUSABLE
+    return net_pnl, reserved, band, ok, needed
 
 
 @internal
 @view
-def _net_assets(debt: uint256, reserve: uint256, net_pnl: int256) -> uint256:
+def _equity(debt: uint256, reserve: uint256, net_pnl: int256) -> int256:
     """
-    @notice max(0, cash + debt - reserve - total_claims - net_pnl).
+    @notice cash + debt - reserve - total_claims - net_pnl, signed (negative = deficit).
+    @dev cash and reserve are < 2**128, |net_pnl| <= MAX_MARK, debt and claims are bounded
+         by token supplies: every term fits an int256.
     @param debt The 32-byte total debt as of now, quote units.
     @param reserve The 32-byte reserve as of now, quote units.
     @param net_pnl The 32-byte signed unrealised trader PnL (|net_pnl| <= MAX_MARK).
-    @return The 32-byte net assets, quote units.
+    @return The 32-byte signed equity, quote units.
     """
-    gross: uint256 = self._cash() + debt
-    liabilities: uint256 = reserve + self.total_claims
-    if net_pnl >= 0:
-        liabilities += convert(net_pnl, uint256)
-    else:
-        gross += convert(-net_pnl, uint256)
-    if gross <= liabilities:
-        return 0
-    return unsafe_sub(gross, liabilities)
+    return (
+        convert(self._cash() + debt, int256)
+        - convert(reserve + self.total_claims, int256)
+        - net_pnl
+    )
 
 
 @internal
 @view
 def _books(debt: uint256, reserve: uint256) -> Books:
     """
-    @notice totalAssets, band, free cash and ok from the given debt and reserve and the
-            engine's marks.
+    @notice totalAssets, equity, band, free cash, exit room and the marks' flags from the
+            given debt and reserve and the engine's marks.
     @param debt The 32-byte total debt as of now, quote units.
     @param reserve The 32-byte reserve as of now, quote units.
     @return The books (see `Books`).
@@ -1096,18 +1144,28 @@ def _books(debt: uint256, reserve: uint256) -> Books:
     reserved: uint256 = 0
     band: uint256 = 0
     ok: bool = False
-    net_pnl, reserved, band, ok = self._marks()
+    needed: uint256 = 0
+    net_pnl, reserved, band, ok, needed = self._marks()
+    equity: int256 = self._equity(debt, reserve, net_pnl)
+    total_assets: uint256 = convert(max(equity, 0), uint256)
+    usable: bool = needed != UNUSABLE
     free: uint256 = 0
-    if ok:
+    room: uint256 = 0
+    if usable:
         committed: uint256 = self.total_claims + reserved
         cash: uint256 = self._cash()
         if cash > committed:
             free = unsafe_sub(cash, committed)
+        if total_assets > needed:
+            room = min(free, unsafe_sub(total_assets, needed))
     return Books(
-        total_assets=self._net_assets(debt, reserve, net_pnl),
+        total_assets=total_assets,
+        equity=equity,
         band=band,
         free_cash=free,
+        exit_room=room,
         ok=ok,
+        usable=usable,
     )
 
 
@@ -1126,17 +1184,26 @@ def _books_now() -> Books:
 @view
 def _deposits_open() -> bool:
     """
-    @notice True unless deposits are paused or the engine's marks are not ok.
+    @notice True unless deposits are paused, the engine's marks are not OK, or the vault
+            has no equity (`_solvent`).
     @return Whether deposits and mints are accepted now.
     """
     if self.deposits_paused:
         return False
-    net_pnl: int256 = 0
-    reserved: uint256 = 0
-    band: uint256 = 0
-    ok: bool = False
-    net_pnl, reserved, band, ok = self._marks()
-    return ok
+    b: Books = self._books_now()
+    return b.ok and self._solvent(b)
+
+
+@internal
+@view
+def _solvent(b: Books) -> bool:
+    """
+    @notice False while equity < 0, or equity == 0 with shares outstanding: a deposit then
+            would be worth less than it paid at once (it would cover the deficit).
+    @param b The books as of now.
+    @return Whether the vault may take deposits.
+    """
+    return b.equity > 0 or (b.equity == 0 and share_token.totalSupply == 0)
 
 
 # ---- internal: share pricing ----------------------------------------------------------
@@ -1209,6 +1276,7 @@ def _open_deposit(receiver: address) -> Books:
     a: Accrual = self._accrue()
     b: Books = self._books(a.debt, a.reserve)
     assert b.ok, "vault: marks unavailable"
+    assert self._solvent(b), "vault: equity <= 0"
     return b
 
 
@@ -1223,8 +1291,21 @@ def _open_exit(receiver: address) -> Books:
     assert receiver != empty(address), "vault: zero receiver"
     a: Accrual = self._accrue()
     b: Books = self._books(a.debt, a.reserve)
-    assert b.ok, "vault: marks unavailable"
+    assert b.usable, "vault: marks unavailable"
     return b
+
+
+@internal
+@pure
+def _check_room(b: Books, assets: uint256):
+    """
+    @notice Revert unless an exit of `assets` fits the exit room: free cash first, then
+            the assets the open interest needs (totalAssets - assets >= needed).
+    @param b The books as of now.
+    @param assets The 32-byte quote amount leaving.
+    """
+    assert assets <= b.free_cash, "vault: exceeds free cash"
+    assert assets <= b.exit_room, "vault: open interest needs assets"
 
 
 @internal
@@ -1237,6 +1318,11 @@ def _enter(assets: uint256, shares: uint256, receiver: address):
     """
     share_token._mint(receiver, shares)
     self._set_cash(self._cash() + assets)
+    fresh: uint256 = self._fresh_deposits
+    if fresh >> FRESH_SHIFT != block.number:
+        fresh = block.number << FRESH_SHIFT
+    # @dev Fits: cash < 2**128, so this block's deposits are too.
+    self._fresh_deposits = fresh + assets
     self._pull(msg.sender, assets)
     log IERC4626.Deposit(sender=msg.sender, owner=receiver, assets=assets, shares=shares)
 

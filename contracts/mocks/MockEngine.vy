@@ -41,6 +41,8 @@ reserved: public(uint256)
 band: public(uint256)
 # @dev Whether the marks are usable.
 ok: public(bool)
+# @dev Assets the open interest needs reported to the vault, quote units (max = unusable).
+needed: public(uint256)
 # @dev How `vault_marks()` behaves (MODE_*).
 mode: public(uint256)
 
@@ -65,12 +67,27 @@ def set_marks(net_pnl: int256, reserved: uint256, band: uint256, ok: bool):
     @param net_pnl The 32-byte signed trader PnL, quote units.
     @param reserved The 32-byte reserved profit, quote units.
     @param band The 32-byte band, quote units.
-    @param ok Whether the marks are usable.
+    @param ok Whether the marks are OK. False also makes them unusable (needed =
+              max_value, as for a stale price); `set_needed` afterwards models an
+              out-of-band or grace price (not OK, but usable). True resets needed to 0.
     """
     self.net_pnl = net_pnl
     self.reserved = reserved
     self.band = band
     self.ok = ok
+    if ok:
+        self.needed = 0
+    else:
+        self.needed = max_value(uint256)
+
+
+@external
+def set_needed(needed: uint256):
+    """
+    @notice Set the assets the open interest needs that `vault_marks()` returns.
+    @param needed The 32-byte figure, quote units (max_value(uint256) = marks unusable).
+    """
+    self.needed = needed
 
 
 @external
@@ -85,16 +102,16 @@ def set_mode(mode: uint256):
 
 @view
 @external
-def vault_marks() -> (int256, uint256, uint256, bool):
+def vault_marks() -> (int256, uint256, uint256, bool, uint256):
     """
     @notice The stored figures, or a revert / a read of the vault, depending on `mode`.
-    @return (net_pnl, reserved, band, ok).
+    @return (net_pnl, reserved, band, ok, needed).
     """
     mode: uint256 = self.mode
     assert mode != MODE_REVERT, "mock: marks down"
     if mode == MODE_REENTER:
         seen: uint256 = staticcall IVault(self.vault).cash()
-    return self.net_pnl, self.reserved, self.band, self.ok
+    return self.net_pnl, self.reserved, self.band, self.ok, self.needed
 
 
 # ---- external: pass-throughs to the vault's engine-only functions ---------------------

@@ -148,7 +148,7 @@ def test_only_lp_inflates_the_entry_band__pays_for_it(
     assert vault.deposit(deposit, lp, sender=lp).return_value == victim_shares
 
     close(env, attacker, cross, "ETH")
-    assert env.engine.vault_marks() == (0, 0, 0, True)  # no skew: no band, no marks
+    assert env.engine.vault_marks() == (0, 0, 0, True, 0)  # no skew: no band, no marks
     assets = vault.totalAssets(block_id="pending")
     victim_out = assets_for_redeem(vault, victim_shares, assets, 0)
     assert vault.redeem(victim_shares, lp, lp, sender=lp).return_value == victim_out

@@ -72,6 +72,8 @@ struct Books:
     reserved: uint256
     band: uint256
     marks_ok: bool
+    oi_needed: uint256
+    deficit: uint256
     account_count: uint256
     active_ids: DynArray[uint256, MAX_IDS]
     paused: bool
@@ -154,10 +156,11 @@ def books(
     b.debt_index = staticcall vault.debt_index()
     b.free_cash = staticcall vault.free_cash()
     b.book_assets = staticcall vault.book_assets()
+    b.deficit = staticcall vault.deficit()
     b.share_price = staticcall v.share_price()
     b.vault_quote_balance = staticcall IERC20(tokens[0]).balanceOf(vault.address)
     b.max_deposit = staticcall v.maxDeposit(self)
-    b.net_pnl, b.reserved, b.band, b.marks_ok = staticcall engine.vault_marks()
+    b.net_pnl, b.reserved, b.band, b.marks_ok, b.oi_needed = staticcall engine.vault_marks()
     b.account_count = staticcall engine.account_count()
     n: uint256 = staticcall engine.active_count()
     for i: uint256 in range(n, bound=MAX_IDS):

@@ -166,6 +166,17 @@ def ledger(acc: Any) -> tuple:
     )
 
 
+def solvent(b: Any) -> bool:
+    """The vault takes deposits (V-03): equity > 0, or equity 0 with no shares."""
+    return b.total_assets > 0 or (b.deficit == 0 and b.total_supply == 0)
+
+
+def marks_usable(b: Any) -> bool:
+    """LP exits are open (V-02): every price the marks need is fresh (OK, out of band,
+    grace); a stale or invalid one makes `needed` max_value."""
+    return b.oi_needed != MAX_UINT256
+
+
 def holds_collateral(acc: Any) -> bool:
     return any(acc.balances) or acc.claim != 0
 
@@ -687,6 +698,8 @@ class SystemMachine(RuleBasedStateMachine):
             if b.deposits_paused
             else "vault: marks unavailable"
             if not b.marks_ok
+            else "vault: equity <= 0"
+            if not solvent(b)
             else "vault: zero shares"
             if shares == 0
             else None
@@ -724,6 +737,8 @@ class SystemMachine(RuleBasedStateMachine):
             if b.deposits_paused
             else "vault: marks unavailable"
             if not b.marks_ok
+            else "vault: equity <= 0"
+            if not solvent(b)
             else None
         )
         receipt = self.send("lp mint", s.vault.mint, shares, lp, sender=lp, must=must)
@@ -755,9 +770,11 @@ class SystemMachine(RuleBasedStateMachine):
             "vault: zero assets"
             if assets == 0
             else "vault: marks unavailable"
-            if not b.marks_ok
+            if not marks_usable(b)
             else "vault: exceeds free cash"
             if assets > b.free_cash
+            else "vault: open interest needs assets"
+            if assets > b.total_assets - b.oi_needed
             else "vault: insufficient balance"
             if shares > b.shares[h]
             else None
@@ -791,11 +808,13 @@ class SystemMachine(RuleBasedStateMachine):
             "vault: zero shares"
             if shares == 0
             else "vault: marks unavailable"
-            if not b.marks_ok
+            if not marks_usable(b)
             else "vault: zero assets"
             if assets == 0
             else "vault: exceeds free cash"
             if assets > b.free_cash
+            else "vault: open interest needs assets"
+            if assets > b.total_assets - b.oi_needed
             else "vault: insufficient balance"
             if shares > b.shares[h]
             else None
@@ -836,11 +855,13 @@ class SystemMachine(RuleBasedStateMachine):
         )
         must = (
             "vault: marks unavailable"
-            if not b.marks_ok
+            if not marks_usable(b)
             else "vault: zero assets"
             if assets == 0
             else "vault: exceeds free cash"
             if assets > b.free_cash
+            else "vault: open interest needs assets"
+            if assets > b.total_assets - b.oi_needed
             else "vault: insufficient allowance"
             if shares > allowance
             else "vault: insufficient balance"
@@ -1198,8 +1219,11 @@ class SystemMachine(RuleBasedStateMachine):
         elif b.marks_ok and debt_after < b.min_debt:
             must = "engine: debt below minimum"
         else:
+            # Marks not OK: the engine passes reserved = max_value and the vault lends
+            # nothing (issue 16, V-02/L-1).
             allowed = {
                 "vault: exceeds free cash",
+                "vault: marks unavailable",
                 "engine: debt below minimum",
                 "engine: initial requirement not met",
             } | self.oracle_reasons(self.relevant_status(acc, (QUOTE,)), strict=True)
@@ -2321,13 +2345,16 @@ class SystemMachine(RuleBasedStateMachine):
         if not positions:
             assert (b.net_pnl, b.reserved, b.band) == (0, 0, 0)
         # Free cash: never negative, never what the claims or reserved profits need.
-        if b.marks_ok:
+        if marks_usable(b):
             assert b.free_cash == max(0, b.cash - b.total_claims - b.reserved)
         else:
             assert b.free_cash == 0
-            assert b.max_deposit == 0, "deposits open while the marks are not ok"
-        assert all(m <= b.free_cash for m in b.max_withdraw), (
-            "maxWithdraw above free cash"
+        if not b.marks_ok or not solvent(b):
+            assert b.max_deposit == 0, "deposits open while the marks are not OK or equity <= 0"
+        # Exits never take totalAssets below what the open interest needs (V-01).
+        room = max(0, b.total_assets - b.oi_needed) if marks_usable(b) else 0
+        assert all(m <= min(b.free_cash, room) for m in b.max_withdraw), (
+            "maxWithdraw above free cash or the open-interest room"
         )
 
     def check_ledgers(self, obs: Obs) -> None:

@@ -107,6 +107,7 @@ def _calls(lp) -> dict[str, tuple[tuple, str | None]]:
         "reserve": ((), None),
         "free_cash": ((), None),
         "book_assets": ((), None),
+        "deficit": ((), None),
         "share_price": ((), None),
         "base_rate": ((), None),
         "slope1": ((), None),

@@ -92,8 +92,12 @@ def test_sender_fee__lp_exit_reverts__nobody_pays_anothers_fee(
 def test_sender_fee__engine_payouts_revert(fee_vault, owner, lp, lp2, trader, payout):
     token, vault, engine = fee_vault
     if payout == "pay_claim":
-        # A claim booked while the fee is off: 2,000 paid now, 300 claimed; then cash returns.
-        engine.pay_pnl(7, 2_300 * UNIT, sender=trader)
+        # A claim booked while the fee is off: with 1,500 lent out, a payout of 800 pays the
+        # 500 of cash and books 300 as a claim (the vault stays solvent, so it still takes
+        # deposits: V-03); then cash returns with an LP deposit.
+        engine.lend(1_500 * UNIT, trader, 0, sender=trader)
+        engine.pay_pnl(7, 800 * UNIT, sender=trader)
+        assert vault.claim_of(7) == 300 * UNIT
         token.mint(lp2, 400 * UNIT, sender=lp2)
         vault.deposit(400 * UNIT, lp2, sender=lp2)
     token.set_fee_bps(FEE_BPS, sender=owner)

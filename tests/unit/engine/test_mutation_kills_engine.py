@@ -42,6 +42,7 @@ REENTRANT = {
     "vault",
     "oracle",
     "registry",
+    "extension",
     "quote",
 }
 # Public constants: Vyper compiles their getters without the lock (they read no state).
@@ -141,6 +142,7 @@ def _calls(token, account, attacker) -> dict[str, tuple[tuple, str | None]]:
         "vault": ((), None),
         "oracle": ((), None),
         "registry": ((), None),
+        "extension": ((), None),
         "quote": ((), None),
     }
 

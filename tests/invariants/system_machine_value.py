@@ -324,6 +324,17 @@ class ValueChecks:
                 f"the liquidator gained {gain} USD-wei, above fee {fee} + bonus on "
                 f"repaid {repaid} ({bound})"
             )
+        if q and self.comparable(before, after) and old.health.priced:
+            # The account loses exactly what the liquidation paid out of it (the
+            # liquidator's gain, the closes' trading fees) and gains only the write-off:
+            # its closes realise no more than their unrealised PnL at the oracle price.
+            self.checked("liquidated account gains only the write-off")
+            moved = self.worth(new, after) - self.worth(old, before)
+            excess = moved + gain + trading_fees - Fraction(written * q, uq)
+            assert excess <= self.zero_sum_slack(before, after), (
+                f"account {aid} came out of its liquidation {excess} USD-wei richer than "
+                f"its write-off ({written}) less the liquidator's gain and trading fees"
+            )
         if written and q and old.health.priced:
             # Never more than the negative equity just before the liquidation (same
             # second, same prices), plus what the liquidation paid out of the account:

@@ -79,6 +79,7 @@ from system_machine_model import (
     usable,
 )
 from system_machine_probe import revert_reason
+from system_machine_value import ValueChecks
 
 QI = TOKENS.index(QUOTE)  # 0
 
@@ -204,7 +205,7 @@ caller_kind = st.sampled_from([0, 0, 0, 1, 2])
 held_first = st.sampled_from([True, True, True, False])
 
 
-class SystemMachine(RuleBasedStateMachine):
+class SystemMachine(ValueChecks, RuleBasedStateMachine):
     env: ClassVar[MachineEnv | None] = None
 
     # ---- lifecycle --------------------------------------------------------------------
@@ -230,6 +231,12 @@ class SystemMachine(RuleBasedStateMachine):
         self.step_kind = "init"
         self.steps = 0
         self.param_cache = None
+        self.shielded: set[str] = (
+            set()
+        )  # tokens whose feed the dust shielder keeps stale
+        self.given_away = Fraction(
+            0
+        )  # value a donation sent out of the books (invariant 12)
         self.addr = {sym: self.s.tokens[sym].address.lower() for sym in TOKENS}
         self.unit = {sym: 10 ** self.s.listings[sym].decimals for sym in TOKENS}
         self.market_id = {name: self.s.markets[name] for name in MARKETS}
@@ -606,6 +613,8 @@ class SystemMachine(RuleBasedStateMachine):
                 f"{b1.total_assets}, supply {b0.total_supply} -> {b1.total_supply}, "
                 f"written off by the LPs {written_off}"
             )
+        self.check_zero_sum(label, before, after)  # invariant 12
+        self.check_open_interest(label, before, after, written_off)  # invariant 13
         return after
 
     def ledgers_unchanged(self, label: str, before: Obs) -> None:
@@ -704,6 +713,9 @@ class SystemMachine(RuleBasedStateMachine):
             if shares == 0
             else None
         )
+        must = self.deposit_must(must, before, "lp deposit")
+        if must is None and self.skip_insolvent_deposit(before, "lp deposit"):
+            return
         receipt = self.send(
             "lp deposit", s.vault.deposit, assets, lp, sender=lp, must=must
         )
@@ -741,6 +753,9 @@ class SystemMachine(RuleBasedStateMachine):
             if not solvent(b)
             else None
         )
+        must = self.deposit_must(must, before, "lp mint")
+        if must is None and self.skip_insolvent_deposit(before, "lp mint"):
+            return
         receipt = self.send("lp mint", s.vault.mint, shares, lp, sender=lp, must=must)
         if receipt is None:
             return
@@ -1403,6 +1418,7 @@ class SystemMachine(RuleBasedStateMachine):
         assert new == old + delta, f"{label}: size {old} + {delta} became {new}"
         acc = after.accounts[aid]
         sym = MARKET_ASSET[MARKETS[m]]
+        self.check_trade_value(label, before, after, aid)  # invariant 12
         if adding:  # the whole account's health is checked strictly after the trade
             self.assert_ok_prices(label, acc, strict=True, extra=(QUOTE, sym))
             assert acc.health.equity_init >= acc.health.init_req
@@ -1559,6 +1575,7 @@ class SystemMachine(RuleBasedStateMachine):
         )
         self.assert_ok_prices("open_isolated", acc, strict=True, extra=(QUOTE,))
         assert acc.health.equity_init >= acc.health.init_req
+        self.check_trade_value("open_isolated", before, after, aid, payer=who.address)
 
     # ======================================================================================
     # liquidators
@@ -1602,18 +1619,32 @@ class SystemMachine(RuleBasedStateMachine):
         """As `liquidate`, enabled (and weighted) while some account is liquidatable."""
         self._liquidate(liq, i, True, choice, cap, greedy)
 
-    def _liquidate(self, liq, i, prefer, choice, cap, greedy) -> None:
+    def _liquidate(
+        self,
+        liq,
+        i,
+        prefer,
+        choice,
+        cap,
+        greedy,
+        who: Any = None,
+        aid: int | None = None,
+    ) -> tuple[Any, int]:
+        """(receipt or None, quote written off). `who` and `aid` override the liquidator
+        and the account (the self-liquidator)."""
         before = self.observe()
         candidates = [
             a for a, acc in sorted(before.accounts.items()) if acc.health.liquidatable
         ]
-        if prefer and candidates:
+        if aid is not None:
+            pass
+        elif prefer and candidates:
             aid = candidates[i % len(candidates)]
         else:
             aid = self.any_account(i)
         if aid is None:
-            return
-        who = self.E.liquidators[liq]
+            return None, 0
+        who = who if who is not None else self.E.liquidators[liq]
         acc = before.accounts[aid]
         h = acc.health
         seize = self.seize_choice(acc, choice)
@@ -1627,7 +1658,19 @@ class SystemMachine(RuleBasedStateMachine):
             + [MARKET_ASSET[MARKETS[p.market_id - 1]] for p in acc.positions]
         )
         must, allowed = None, set()
-        unusable = [sym for sym in order if not usable(statuses[sym])]
+        # M-1: a held collateral token whose price is unusable counts 0 and never stops a
+        # liquidation; only the quote, the markets and the sequencer (down) do.
+        collateral_only = (
+            {symbol[x] for x in acc.held}
+            - {QUOTE}
+            - {MARKET_ASSET[MARKETS[p.market_id - 1]] for p in acc.positions}
+        )
+        unusable = [
+            sym
+            for sym in order
+            if not usable(statuses[sym])
+            and (sym not in collateral_only or statuses[sym] & Status.SEQUENCER_DOWN)
+        ]
         if unusable:
             must = oracle_reason(unusable[0], statuses[unusable[0]])
         elif not h.liquidatable:
@@ -1652,12 +1695,12 @@ class SystemMachine(RuleBasedStateMachine):
             allowed=allowed,
         )
         if receipt is None:
-            return
-        self.after_liquidation(receipt, before, aid, who, seize)
+            return None, 0
+        return receipt, self.after_liquidation(receipt, before, aid, who, seize)
 
     def after_liquidation(
         self, receipt: Any, before: Obs, aid: int, who: Any, seize: str
-    ) -> None:
+    ) -> int:
         s = self.s
         written = sum(
             log.from_lps
@@ -1718,10 +1761,19 @@ class SystemMachine(RuleBasedStateMachine):
         assert after.wallet(who.address, QUOTE) == (
             before.wallet(who.address, QUOTE) - repaid + fee + got_quote
         )
-        self.assert_ok_prices("liquidate", old, strict=False, extra=(QUOTE,))
+        markets = tuple(MARKET_ASSET[MARKETS[p.market_id - 1]] for p in old.positions)
+        self.assert_ok_prices("liquidate", None, strict=False, extra=(QUOTE, *markets))
+        total_written = sum(
+            log.assets
+            for log in receipt.events
+            if log.event_name == "BadDebtWrittenOff"
+            and log.contract_address == s.vault.address
+        )
+        self.check_liquidation_value(receipt, before, after, aid, who, total_written)
         self.E.stats.setdefault("liquidations", Counter())[
             "write-off" if written else "seize" if seizes else "close only"
         ] += 1
+        return total_written
 
     # ======================================================================================
     # same-block round trips (invariant 9)
@@ -1759,6 +1811,8 @@ class SystemMachine(RuleBasedStateMachine):
             self.simulate(lp, vault.deposit, assets, lp.address)[0] is not None
             or shares == 0
         ):
+            return
+        if self.skip_insolvent_deposit(before, "round trip lp"):
             return
         statuses = self.same_block(
             [
@@ -1869,12 +1923,14 @@ class SystemMachine(RuleBasedStateMachine):
             acc, before
         )
         assert gained <= slack, f"a same-block open and close profited {gained} USD-wei"
+        self.check_trade_value("round trip trade", before, after, aid)  # invariant 12
         self.E.stats.setdefault("round trips", Counter())["trade"] += 1
 
     # ======================================================================================
     # the market, time, the sequencer, feeds
     # ======================================================================================
     def publish(self, sym: str, answer: int) -> None:
+        self.shielded.discard(sym)  # a fresh answer: no longer kept stale
         self.answers[sym] = max(answer, 1)
         self.tx(self.s.feeds[sym].set_answer, self.answers[sym], sender=self.E.owner)
 
@@ -1938,6 +1994,10 @@ class SystemMachine(RuleBasedStateMachine):
         self.obs = None
         if refresh:
             for sym in TOKENS:
+                if (
+                    sym in self.shielded
+                ):  # the dust shielder keeps its token's feed stale
+                    continue
                 self.tx(
                     self.s.feeds[sym].set_answer, self.answers[sym], sender=self.E.owner
                 )
@@ -1989,6 +2049,10 @@ class SystemMachine(RuleBasedStateMachine):
         amount = max(self.amount_for(sym, c), 1)
         before = self.observe()
         self.send("donate", s.tokens[sym].transfer, target, amount, sender=outsider)
+        # The vault books only its quote: another token sent to it leaves the system
+        # (invariant 12 counts the rest of every donation as unbooked tokens).
+        if to_vault and sym != QUOTE:
+            self.given_away = Fraction(amount * before.status[sym][0], self.unit[sym])
         after = self.after_user_action("donate", before, set())
         assert after.books.total_assets == before.books.total_assets
         assert after.books.cash == before.books.cash
@@ -2356,6 +2420,7 @@ class SystemMachine(RuleBasedStateMachine):
         assert all(m <= min(b.free_cash, room) for m in b.max_withdraw), (
             "maxWithdraw above free cash or the open-interest room"
         )
+        self.check_deposits_closed(obs)  # invariant 16
 
     def check_ledgers(self, obs: Obs) -> None:
         """The active set, token lists, bucket limits, market aggregates."""
@@ -2500,6 +2565,18 @@ class SystemMachine(RuleBasedStateMachine):
         calls, what = [], []
         degraded = any(status != Status.OK for _, status in obs.status.values())
         for aid, acc in obs.accounts.items():
+            # Invariant 14: below health 1 at the usable prices => liquidatable, whatever
+            # dust and bad feeds its other tokens have (an unusable collateral counts 0).
+            below = self.below_one_at_usable_prices(acc, obs)
+            if below is not None and acc.active:
+                self.checked("liquidatable at usable prices")
+                if below and any(not usable(st_) for _, st_ in obs.status.values()):
+                    self.checked("liquidatable at usable prices, a feed unusable")
+                assert acc.health.liquidatable == below, (
+                    f"account {aid} is {'below' if below else 'at or above'} health 1 at "
+                    f"the usable prices but is_liquidatable is {acc.health.liquidatable} "
+                    f"(priced {acc.health.priced}, status {acc.health.status})"
+                )
             if acc.health.liquidatable:
                 assert aid in listed or self.lens_may_skip(acc, obs), (
                     f"liquidatable account {aid} missing from the Lens"
@@ -2553,6 +2630,7 @@ class SystemMachine(RuleBasedStateMachine):
                     (lp, s.vault.redeem, (b.max_redeem[h], lp.address, lp.address))
                 )
                 what.append(("lp redeem", h))
+        self.check_lp_exits(obs)  # invariant 15
         if not calls:
             return
         answers = e.probe.batch(
@@ -2587,11 +2665,13 @@ class SystemMachine(RuleBasedStateMachine):
         self.E.stats["liveness"]["liquidatable"] += len(liquidated)
 
     def seize_options(self, acc: Any) -> list[str]:
-        """A held non-quote token first (the close may spend the quote), the quote, a sweep."""
+        """A held non-quote token with a usable price first (the close may spend the
+        quote), the quote, a sweep."""
+        status = self.observe().status
         options = [
             self.addr[sym]
             for k, sym in enumerate(TOKENS)
-            if k != QI and acc.balances[k]
+            if k != QI and acc.balances[k] and status[sym][0]
         ]
         return [*options[:1], self.addr[QUOTE], ZERO_ADDRESS]
 
@@ -2611,7 +2691,18 @@ def format_stats(stats: dict) -> str:
         f"examples {stats.get('examples', 0)}, steps {stats.get('steps', 0)}, "
         f"{stats.get('seconds', 0.0):.0f} s in examples"
     ]
-    for key in ("time", "checked", "liquidations", "round trips", "liveness"):
+    for key in (
+        "time",
+        "checked",
+        "liquidations",
+        "round trips",
+        "liveness",
+        "flash lp",
+        "dust shield",
+        "self-liquidations",
+        "hedged accounts",
+        "gated",
+    ):
         if key in stats:
             lines.append(f"{key}: {dict(stats[key])}")
     if "calls" in stats:

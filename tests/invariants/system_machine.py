@@ -1682,6 +1682,10 @@ class SystemMachine(ValueChecks, RuleBasedStateMachine):
             must = "engine: grace period above floor"
         else:
             allowed = set(SEIZE)
+            seize_sym = symbol.get(seize)
+            if seize_sym in statuses and not usable(statuses[seize_sym]):
+                # M-1: a token whose price is unusable is never seized.
+                allowed.add("engine: seize token unpriced")
         receipt = self.send(
             "liquidate",
             self.s.engine.liquidate,

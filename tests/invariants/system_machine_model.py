@@ -77,23 +77,20 @@ LP_EXIT_LABELS = frozenset(
 # market, so a stale feed of theirs leaves the marks ok; sometimes a market's own token.
 SHIELD_TOKENS = (3, 4, 3, 4, 0, 2)
 
-# ---- checks waiting for fixes on other branches (issue 16) --------------------------------
-# Each flag turns a counted ("gated") violation into a failure. The lead flips each to True
-# after merging the fix; BULKHEAD_EXPECT_FIXED="V01,V02,V03" does the same for one run (to
-# see what the check finds on a branch without the fix).
-_EXPECT = {
-    x.strip().upper() for x in os.environ.get("BULKHEAD_EXPECT_FIXED", "").split(",")
-}
+# ---- checks of fixes built on other branches (issue 16), now merged ----------------------
+# Each flag turns a counted ("gated") violation into a failure. All three fixes are merged,
+# so every flag is on; set one to False on a scratch branch that reverts its fix to see the
+# check count the violation instead of failing.
 # V-01: LP exits (withdraw/redeem, the flash LP's redeem) may take open interest above
 # oi_share x assets; with the fix the same-block deposit cannot back new open interest.
-V01_FIXED = False or "V01" in _EXPECT
+V01_FIXED = True  # merged (session 7)
 # V-02: an out-of-band or grace mark freezes LP exits (the marks are not ok). With the fix
 # those markets are marked at their fresh price, so the marks are ok and exits open.
-V02_FIXED = False or "V02" in _EXPECT
+V02_FIXED = True  # merged (session 7)
 # V-03: deposits are accepted while the vault's equity <= 0. With the fix they revert with
 # V03_DEPOSIT_REASON (pin it to the fix's exact reason when merging) and maxDeposit is 0.
-V03_FIXED = False or "V03" in _EXPECT
-V03_DEPOSIT_REASON = "vault: equity not positive"
+V03_FIXED = True  # merged (session 7)
+V03_DEPOSIT_REASON = "vault: equity <= 0"
 
 # ---- revert reasons, exactly as in contracts/ ---------------------------------------------
 ORACLE_DOWN = "oracle: sequencer down"

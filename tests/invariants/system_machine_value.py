@@ -411,11 +411,14 @@ class ValueChecks:
         b = obs.books
         if not self.exits_open_by_design(obs):
             return
-        if not b.marks_ok:
+        # With V-02 fixed the marks are usable (exits open) at out-of-band and grace
+        # prices, though not OK (deposits wait): unusable marks set `needed` to max_value.
+        frozen = b.oi_needed == MAX_UINT256 if V02_FIXED else not b.marks_ok
+        if frozen:
             if any(b.shares[h] for h in range(len(self.E.lps))):
                 if V02_FIXED:
                     raise AssertionError(
-                        "LP exits frozen (marks not ok) by an out-of-band or grace price"
+                        "LP exits frozen (marks unusable) by an out-of-band or grace price"
                     )
                 self.gated("V-02: LP exits frozen by an out-of-band or grace mark")
             return

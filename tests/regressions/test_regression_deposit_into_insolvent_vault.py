@@ -12,17 +12,11 @@ shows invariant 16 can fail: a short `ci` run rarely reaches an insolvent vault.
 
 from __future__ import annotations
 
-import pytest
 import system_machine_value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="V-03: the vault accepts deposits while its equity <= 0 (fixed on another branch)",
-)
-def test_regression_deposit_into_insolvent_vault(machine, monkeypatch):
-    monkeypatch.setattr(system_machine_value, "V03_FIXED", True)
+def test_regression_deposit_into_insolvent_vault(machine):
+    assert system_machine_value.V03_FIXED
     state = machine
     state.seed(
         lp_cents=[10**8, 10**8],  # 3,000,000 USDC of LP money with the seed

@@ -123,6 +123,13 @@ def pytest_sessionfinish(session, exitstatus):
     recorder = getattr(session.config, "_bulkhead_gas", None)
     if recorder is not None and recorder.update and exitstatus == 0:
         recorder.write()
+    # Every run may also leave what it measured beside the snapshot (never the snapshot
+    # itself unless green): BULKHEAD_GAS_MEASURED=path.
+    out = os.environ.get("BULKHEAD_GAS_MEASURED")
+    if recorder is not None and out:
+        Path(out).write_text(
+            json.dumps(dict(sorted(recorder.measured.items())), indent=2) + "\n"
+        )
 
 
 @pytest.fixture

@@ -1408,9 +1408,20 @@ class SystemMachine(ValueChecks, RuleBasedStateMachine):
         return None, allowed, adding
 
     def after_trade(
-        self, label: str, before: Obs, aid: int, m: int, delta: int, adding: bool
+        self,
+        label: str,
+        receipt: Any,
+        before: Obs,
+        aid: int,
+        m: int,
+        delta: int,
+        adding: bool,
     ) -> None:
-        after = self.after_user_action(label, before, {aid})
+        written, from_lps = self.written_off(receipt, self.s.vault)
+        after = self.after_user_action(label, before, {aid}, written_off=from_lps)
+        self.check_trade_write_off(
+            label, receipt, before, after, aid, written
+        )  # inv. 11
         old = {p.market_id: p.size for p in before.accounts[aid].positions}.get(
             m + 1, 0
         )
@@ -1418,7 +1429,7 @@ class SystemMachine(ValueChecks, RuleBasedStateMachine):
         assert new == old + delta, f"{label}: size {old} + {delta} became {new}"
         acc = after.accounts[aid]
         sym = MARKET_ASSET[MARKETS[m]]
-        self.check_trade_value(label, before, after, aid)  # invariant 12
+        self.check_trade_value(label, before, after, aid, written=written)  # inv. 12
         if adding:  # the whole account's health is checked strictly after the trade
             self.assert_ok_prices(label, acc, strict=True, extra=(QUOTE, sym))
             assert acc.health.equity_init >= acc.health.init_req
@@ -1460,7 +1471,7 @@ class SystemMachine(ValueChecks, RuleBasedStateMachine):
             allowed=allowed,
         )
         if receipt is not None:
-            self.after_trade("modify_position", before, aid, m, delta, adding)
+            self.after_trade("modify_position", receipt, before, aid, m, delta, adding)
 
     @rule(
         t=trader_index,
@@ -1496,7 +1507,7 @@ class SystemMachine(ValueChecks, RuleBasedStateMachine):
             allowed=allowed,
         )
         if receipt is not None:
-            self.after_trade("close_position", before, aid, m, -size, False)
+            self.after_trade("close_position", receipt, before, aid, m, -size, False)
 
     @rule(
         t=trader_index,

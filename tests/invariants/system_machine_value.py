@@ -171,10 +171,18 @@ class ValueChecks:
         )
 
     def check_trade_value(
-        self, label: str, before: Any, after: Any, aid: int, payer: str | None = None
+        self,
+        label: str,
+        before: Any,
+        after: Any,
+        aid: int,
+        payer: str | None = None,
+        written: int = 0,
     ) -> None:
         """A trade at the oracle price never raises its trader's worth (account, plus the
-        wallet that paid in for open_isolated): it pays the fee and the spread to the vault."""
+        wallet that paid in for open_isolated): it pays the fee and the spread to the vault.
+        A close that leaves debt nothing backs has it written off (`written`, quote units,
+        V-04): the account's worth rises by that much and no more."""
         if not self.comparable(before, after):
             return
         self.checked("zero-sum (trader never gains)")
@@ -184,11 +192,77 @@ class ValueChecks:
         )
         if payer is not None:
             gained += self.wallet_worth(payer, after) - self.wallet_worth(payer, before)
-        slack = Fraction(
-            ROUND_TRIP_SLACK_QUOTE_WEI * before.status[QUOTE][0], self.unit[QUOTE]
+        q = before.status[QUOTE][0]
+        slack = Fraction(ROUND_TRIP_SLACK_QUOTE_WEI * q, self.unit[QUOTE])
+        assert gained <= slack + Fraction(written * q, self.unit[QUOTE]), (
+            f"{label}: the trader gained {gained} USD-wei from a trade "
+            f"(written off: {written} quote units)"
         )
-        assert gained <= slack, (
-            f"{label}: the trader gained {gained} USD-wei from a trade"
+
+    @staticmethod
+    def written_off(receipt: Any, vault: Any) -> tuple[int, int]:
+        """(assets, LPs' part) the vault wrote off in `receipt`, quote units."""
+        logs = [
+            log
+            for log in receipt.events
+            if log.event_name == "BadDebtWrittenOff"
+            and log.contract_address == vault.address
+        ]
+        return sum(log.assets for log in logs), sum(log.from_lps for log in logs)
+
+    # ---- invariant 11 for a trade: the close's write-off (V-04) -----------------------------
+    def check_trade_write_off(
+        self, label: str, receipt: Any, before: Any, after: Any, aid: int, written: int
+    ) -> None:
+        """A trade writes off only the debt of an account it left with no collateral (no
+        token, no quote, no claim) and no position, all of it, and never more than the
+        account's negative equity just before the trade plus that trade's fee."""
+        s = self.s
+        new = after.accounts[aid]
+        mine = [
+            log
+            for log in receipt.events
+            if log.event_name == "BadDebtWrittenOff"
+            and log.contract_address == s.engine.address
+        ]
+        if not written:
+            assert not mine, f"{label}: the engine logged a write-off the vault did not"
+            assert (
+                new.positions or any(new.balances) or new.claim or not new.debt_shares
+            ), f"{label}: account {aid} was left with debt and nothing behind it"
+            return
+        self.checked("write-off (trade)")
+        assert [log.account_id for log in mine] == [aid]
+        assert not new.positions, f"{label}: {written} written off with positions open"
+        assert not any(new.balances) and new.claim == 0, (
+            f"{label}: {written} written off while the account holds collateral"
+        )
+        assert new.debt_shares == 0, f"{label}: a write-off left debt shares"
+        q = before.status[QUOTE][0]
+        if not (
+            q and self.comparable(before, after) and before.accounts[aid].health.priced
+        ):
+            return
+        self.checked("write-off (trade) <= negative equity before")
+        # What the trade itself cost the account, all of it the vault's gain in the same
+        # transaction: the fee, and the fill's distance from the oracle price (spread and
+        # skew impact) on the traded size.
+        fees = Fraction(0)
+        for log in receipt.events:
+            if (
+                log.event_name != "PositionModified"
+                or log.contract_address != s.engine.address
+            ):
+                continue
+            oracle = before.status[MARKET_ASSET[MARKETS[log.market_id - 1]]][0]
+            fees += log.fee + Fraction(
+                abs(log.size_delta) * abs(log.fill_price - oracle), WAD
+            )
+        equity = self.worth(before.accounts[aid], before)
+        limit = max(-equity, 0) + fees + self.zero_sum_slack(before, after)
+        assert Fraction(written * q, self.unit[QUOTE]) <= limit, (
+            f"{label}: account {aid}: written off {written} quote units, but its equity "
+            f"before the trade was {equity} USD-wei (+ fee and fill cost {fees})"
         )
 
     # ---- invariant 13: open interest within oi_share x assets ---------------------------------

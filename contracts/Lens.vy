@@ -43,6 +43,9 @@ implements: ILens
 from .modules import constants as c
 from .modules import wad_math as w
 # @dev Stateless (rounding divisions); no initialization.
+from .modules import valuation
+# @dev Stateless: the health composition, debt value and settlement amount the engine's
+#      modules run (one definition of each); no initialization.
 
 
 # ---- constants ------------------------------------------------------------------------
@@ -481,7 +484,7 @@ def _value(b: Book, index: uint256) -> Figures:
     wc_maint: uint256 = value * quote.lt // c.WAD
     debt: uint256 = 0
     if b.shares != 0:
-        debt = w._ceil_div(w._ceil_div(b.shares * index, c.WAD) * quote.price, QUOTE_UNIT)
+        debt = valuation._debt_value(b.shares, index, quote.price, QUOTE_UNIT)
     for i: uint256 in range(1, len(b.holdings), bound=MAX_TOKENS):
         h: Holding = b.holdings[i]
         wc_maint += h.balance * h.price // 10**h.decimals * h.lt // c.WAD
@@ -491,24 +494,12 @@ def _value(b: Book, index: uint256) -> Figures:
         for fig: IMarketRegistry.Figure in staticcall REGISTRY.figures(b.positions, b.market_prices):
             pnl += fig.pnl
             maint_req += fig.maint_req
-    pnl_pos: uint256 = 0
-    pnl_neg: uint256 = 0
-    if pnl > 0:
-        pnl_pos = convert(pnl, uint256)
-    else:
-        pnl_neg = convert(-pnl, uint256)
-    owed: uint256 = debt + pnl_neg + maint_req
-    active: bool = b.shares != 0 or len(b.positions) != 0
-    f: Figures = Figures(
-        equity_maint=convert(wc_maint, int256) - convert(debt, int256) + pnl,
-        maint_req=maint_req,
-        health_factor=max_value(uint256),
-        liquidatable=False,
+    # The engine's own composition of the sums (module `valuation`); the initial-margin
+    # figures play no part in a liquidation.
+    h: IMarginEngine.Health = valuation._compose(
+        wc_maint, 0, debt, pnl, maint_req, 0, b.shares != 0 or len(b.positions) != 0, b.unpriced == empty(address), b.status
     )
-    if active and owed != 0:
-        f.health_factor = (wc_maint + pnl_pos) * c.WAD // owed
-    f.liquidatable = active and b.unpriced == empty(address) and f.equity_maint < convert(maint_req, int256)
-    return f
+    return Figures(equity_maint=h.equity_maint, maint_req=maint_req, health_factor=h.health_factor, liquidatable=h.liquidatable)
 
 
 @internal
@@ -524,28 +515,16 @@ def _settle(book: Book, books: Books, realised: int256, fee: uint256) -> (Book, 
     """
     b: Book = book
     v: Books = books
-    quote_price: uint256 = b.holdings[0].price
     amount: int256 = 0
-    if realised >= 0:
-        amount = convert(convert(realised, uint256) * QUOTE_UNIT // quote_price, int256)
-    else:
-        amount = -convert(w._ceil_div(convert(-realised, uint256) * QUOTE_UNIT, quote_price), int256)
-    amount -= convert(w._ceil_div(fee * QUOTE_UNIT, quote_price), int256)
+    fee_q: uint256 = 0
+    amount, fee_q = valuation._settlement_amount(realised, fee, QUOTE_UNIT, b.holdings[0].price)
     if amount >= 0:
         profit: uint256 = convert(amount, uint256)
         used: uint256 = 0
-        if b.shares != 0 and profit != 0:
-            debt: uint256 = w._ceil_div(b.shares * v.index, c.WAD)
-            repaid: uint256 = 0
-            if profit >= debt:
-                repaid = b.shares
-                used = debt
-            else:
-                repaid = profit * c.WAD // v.index
-                if repaid != 0:
-                    used = profit
-            b.shares -= repaid
-            v.total_shares -= repaid
+        repaid: uint256 = 0
+        repaid, used = valuation._profit_repays(profit, b.shares, v.index)
+        b.shares -= repaid
+        v.total_shares -= repaid
         rest: uint256 = profit - used
         if rest != 0:
             available: uint256 = 0

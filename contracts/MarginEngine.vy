@@ -88,9 +88,6 @@ exports: (
     roles.pending_owner,
     roles.guardian,
     roles.paused,
-    roles.transfer_ownership,
-    roles.accept_ownership,
-    roles.set_guardian,
     roles.set_paused,
 )
 
@@ -511,6 +508,36 @@ def set_min_debt(min_debt: uint256):
             (owner).
     @dev Runs in the MarginEngineExtension (delegatecall).
     @param min_debt Quote units, from 1 to 1,000,000 whole quote units.
+    """
+    self._delegate()
+
+
+@external
+def transfer_ownership(new_owner: address):
+    """
+    @notice Step one of an ownership transfer (owner): name `new_owner`, who must accept;
+            the empty address cancels a pending transfer.
+    @dev Runs in the MarginEngineExtension (delegatecall).
+    @param new_owner The 20-byte address that may accept ownership.
+    """
+    self._delegate()
+
+
+@external
+def accept_ownership():
+    """
+    @notice Step two of an ownership transfer: the pending owner takes over.
+    @dev Runs in the MarginEngineExtension (delegatecall).
+    """
+    self._delegate()
+
+
+@external
+def set_guardian(new_guardian: address):
+    """
+    @notice Name the guardian (owner; the empty address removes it).
+    @dev Runs in the MarginEngineExtension (delegatecall).
+    @param new_guardian The 20-byte guardian address.
     """
     self._delegate()
 

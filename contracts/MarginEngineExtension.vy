@@ -331,6 +331,36 @@ def configure_collateral(
 
 @external
 @reentrant
+def transfer_ownership(new_owner: address):
+    """
+    @notice The engine's `transfer_ownership` (module `roles`), on its storage.
+    """
+    self._check_delegated()
+    roles._transfer_ownership(new_owner)
+
+
+@external
+@reentrant
+def accept_ownership():
+    """
+    @notice The engine's `accept_ownership` (module `roles`), on its storage.
+    """
+    self._check_delegated()
+    roles._accept_ownership()
+
+
+@external
+@reentrant
+def set_guardian(new_guardian: address):
+    """
+    @notice The engine's `set_guardian` (module `roles`), on its storage.
+    """
+    self._check_delegated()
+    roles._set_guardian(new_guardian)
+
+
+@external
+@reentrant
 def set_min_debt(min_debt: uint256):
     """
     @notice Set the smallest debt an account may keep after a borrow or partial repay.

@@ -167,6 +167,10 @@ FILE_TESTS: dict[str, list[str]] = {
     "contracts/modules/health.vy": HEALTH_FIRST
     + ENGINE_ALL
     + [_D + "test_diff_health.py"],
+    "contracts/modules/valuation.vy": HEALTH_FIRST
+    + [_E + "test_settlement.py", "tests/unit/lens/test_quote_liquidation.py"]
+    + ENGINE_ALL
+    + [_D + "test_diff_health.py"],
     "contracts/modules/roles.vy": [_E + "test_roles.py"] + ENGINE_ALL,
     "contracts/modules/transfers.vy": [_E + "test_hostile_tokens.py"] + ENGINE_ALL,
     "contracts/modules/checks.vy": ENGINE_ALL,

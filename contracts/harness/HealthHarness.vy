@@ -22,6 +22,7 @@ from interfaces import IMarginEngine
 from interfaces import IMarketRegistry
 from interfaces import IOracleAdapter
 from ..modules import health
+from ..modules import valuation
 from ..modules import accounts
 from ..modules import collateral
 from ..modules import positions
@@ -133,11 +134,11 @@ def batch(cases: DynArray[HealthCase, BATCH]) -> DynArray[HealthOut, BATCH]:
 @pure
 def compose(cases: DynArray[ComposeCase, BATCH]) -> DynArray[IMarginEngine.Health, BATCH]:
     """
-    @notice health._compose over summed figures (priced, status 0).
+    @notice valuation._compose (run by module health) over summed figures (priced, status 0).
     """
     out: DynArray[IMarginEngine.Health, BATCH] = []
     for c: ComposeCase in cases:
-        out.append(health._compose(c.wc_maint, c.wc_init, c.debt, c.pnl, c.maint_req, c.init_req, c.active, True, 0))
+        out.append(valuation._compose(c.wc_maint, c.wc_init, c.debt, c.pnl, c.maint_req, c.init_req, c.active, True, 0))
     return out
 
 

@@ -37,6 +37,7 @@ from interfaces import IOracleAdapter
 from . import constants as c
 from . import checks
 from . import wad_math as w
+from . import valuation
 from . import accounts
 from . import collateral
 from . import positions
@@ -195,7 +196,7 @@ def _value(account_id: uint256, s: Snapshot, registry: IMarketRegistry, debt_ind
         wc_init = value * collateral._configs[quote].collateral_factor // c.WAD
         if shares != 0:
             # Debt rounds up twice: quote units (as the vault counts it), then its USD value.
-            debt = w._ceil_div(w._ceil_div(shares * debt_index, c.WAD) * quote_price, quote_unit)
+            debt = valuation._debt_value(shares, debt_index, quote_price, quote_unit)
     for i: uint256 in range(len(s.tokens), bound=c.MAX_COLLATERALS):
         token: address = s.tokens[i]
         # Fields are read one by one: loading the whole struct would cost more cold reads.
@@ -223,55 +224,7 @@ def _value(account_id: uint256, s: Snapshot, registry: IMarketRegistry, debt_ind
                 maint_req += f.maint_req
                 init_req += f.init_req
 
-    return self._compose(wc_maint, wc_init, debt, pnl, maint_req, init_req, accounts._is_active(account_id), s.priced, s.status)
-
-
-@internal
-@pure
-def _compose(
-    wc_maint: uint256,
-    wc_init: uint256,
-    debt: uint256,
-    pnl: int256,
-    maint_req: uint256,
-    init_req: uint256,
-    active: bool,
-    priced: bool,
-    status: uint256,
-) -> IMarginEngine.Health:
-    """
-    @dev Derives equities, shortfall, health factor and the liquidatable flag from the
-         summed figures (USD WAD). Health rounds down; max_value(uint256) when the account
-         is not active or owes nothing at all (no debt, no loss, no requirement).
-    """
-    pnl_pos: uint256 = 0
-    pnl_neg: uint256 = 0
-    if pnl > 0:
-        pnl_pos = convert(pnl, uint256)
-    else:
-        pnl_neg = convert(-pnl, uint256)
-    owed: uint256 = debt + pnl_neg + maint_req
-    backing: uint256 = wc_maint + pnl_pos
-    equity_maint: int256 = convert(wc_maint, int256) - convert(debt, int256) + pnl
-    health_factor: uint256 = max_value(uint256)
-    if active and owed != 0:
-        health_factor = backing * c.WAD // owed
-    return IMarginEngine.Health(
-        wc_maint=wc_maint,
-        wc_init=wc_init,
-        debt=debt,
-        pnl=pnl,
-        maint_req=maint_req,
-        init_req=init_req,
-        equity_maint=equity_maint,
-        equity_init=convert(wc_init, int256) - convert(debt, int256) - convert(pnl_neg, int256),
-        shortfall=convert(owed, int256) - convert(backing, int256),
-        health_factor=health_factor,
-        liquidatable=active and priced and equity_maint < convert(maint_req, int256),
-        active=active,
-        priced=priced,
-        status=status,
-    )
+    return valuation._compose(wc_maint, wc_init, debt, pnl, maint_req, init_req, accounts._is_active(account_id), s.priced, s.status)
 
 
 @internal

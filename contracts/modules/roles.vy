@@ -6,7 +6,8 @@
 @license MIT
 @notice The MarginEngine's roles: an owner with a two-step transfer, a guardian, and the
         pause switch for risk-adding actions.
-@dev The engine exports the external functions of this module. The pragma makes them (and
+@dev The engine exports the external function and the getters of this module; the
+     ownership transfer and the guardian run in the MarginEngineExtension (engine bytes). The pragma makes them (and
      the public getters) take the engine's one reentrancy lock, like the engine's own.
      Who may do what:
        - owner: lists and configures collateral, sets parameters and the guardian,
@@ -40,23 +41,22 @@ def __init__():
     log IMarginEngine.OwnershipTransferred(previous_owner=empty(address), new_owner=msg.sender)
 
 
-# ---- external -------------------------------------------------------------------------
-@external
-def transfer_ownership(new_owner: address):
+# ---- internal: the owner's powers (the MarginEngineExtension runs them for the engine) ---
+@internal
+def _transfer_ownership(new_owner: address):
     """
-    @notice Step one of an ownership transfer: name `new_owner`, who must accept.
-    @dev Naming the empty address cancels a pending transfer.
-    @param new_owner The 20-byte address that may accept ownership.
+    @dev Step one of an ownership transfer (owner): name `new_owner`, who must accept;
+         naming the empty address cancels a pending transfer.
     """
     self._check_owner()
     self.pending_owner = new_owner
     log IMarginEngine.OwnershipTransferStarted(previous_owner=self.owner, new_owner=new_owner)
 
 
-@external
-def accept_ownership():
+@internal
+def _accept_ownership():
     """
-    @notice Step two of an ownership transfer: the pending owner takes over.
+    @dev Step two of an ownership transfer: the pending owner takes over.
     """
     new_owner: address = self.pending_owner
     checks._require(msg.sender == new_owner, "engine: not pending owner")
@@ -66,11 +66,10 @@ def accept_ownership():
     log IMarginEngine.OwnershipTransferred(previous_owner=previous_owner, new_owner=new_owner)
 
 
-@external
-def set_guardian(new_guardian: address):
+@internal
+def _set_guardian(new_guardian: address):
     """
-    @notice Name the guardian (the empty address removes it).
-    @param new_guardian The 20-byte guardian address.
+    @dev Name the guardian (owner; the empty address removes it).
     """
     self._check_owner()
     previous_guardian: address = self.guardian
@@ -78,6 +77,7 @@ def set_guardian(new_guardian: address):
     log IMarginEngine.GuardianSet(previous_guardian=previous_guardian, new_guardian=new_guardian)
 
 
+# ---- external -------------------------------------------------------------------------
 @external
 def set_paused(paused: bool):
     """

@@ -16,6 +16,7 @@ from interfaces import IMarginEngine
 from interfaces import IVault
 from . import constants as c
 from . import wad_math as w
+from . import valuation
 from . import transfers
 from . import accounts
 from . import collateral
@@ -39,12 +40,8 @@ def _settle(vault: IVault, quote_unit: uint256, account_id: uint256, realised: i
              settlement debt (`book_settlement_debt`, exempt from the minimum debt).
     """
     amount: int256 = 0
-    if realised >= 0:
-        amount = convert(convert(realised, uint256) * quote_unit // quote_price, int256)
-    else:
-        amount = -convert(w._ceil_div(convert(-realised, uint256) * quote_unit, quote_price), int256)
-    fee_q: uint256 = w._ceil_div(fee * quote_unit, quote_price)
-    amount -= convert(fee_q, int256)
+    fee_q: uint256 = 0
+    amount, fee_q = valuation._settlement_amount(realised, fee, quote_unit, quote_price)
     quote: address = collateral.QUOTE
     shares: uint256 = accounts.debt_shares[account_id]
     from_collateral: uint256 = 0
@@ -56,15 +53,7 @@ def _settle(vault: IVault, quote_unit: uint256, account_id: uint256, realised: i
         profit: uint256 = convert(amount, uint256)
         used: uint256 = 0
         if shares != 0 and profit != 0:
-            index: uint256 = staticcall vault.debt_index()
-            debt: uint256 = w._ceil_div(shares * index, c.WAD)
-            if profit >= debt:
-                repaid = shares
-                used = debt
-            else:
-                repaid = profit * c.WAD // index  # rounds down: the vault's favour
-                if repaid != 0:
-                    used = profit
+            repaid, used = valuation._profit_repays(profit, shares, staticcall vault.debt_index())
         if repaid != 0 or fee_q != 0:
             accounts.debt_shares[account_id] = shares - repaid
             extcall vault.book_settlement_debt(0, repaid, fee_q)

@@ -131,7 +131,9 @@ def test_sequencer_down_on_the_fork_blocks_prices_then_grace_then_ok(
 
     # one second before the grace period ends it is still GRACE, at the end it is over; the
     # feed publishes meanwhile, as a live feed does (OP's 1200 s heartbeat < 3600 s grace)
-    restarted = chain.blocks.head.timestamp
+    # The restart's own time (the status round's startedAt), not the head's: under load
+    # anvil's later blocks can be seconds after it, which ended the grace period early.
+    restarted = sequencer.latestRoundData()[2]
     chain.mine(timestamp=restarted + cfg.oracle.grace_period - 1)
     assert oracle.sequencer_status() == Status.GRACE
     project.MockAggregator.at(feed.feed).set_round(

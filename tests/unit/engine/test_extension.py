@@ -62,6 +62,14 @@ def test_extension__called_directly__refuses(system, owner, liquidator):
         )
     with ape.reverts("extension: call the engine"):
         extension.set_min_debt(10**6, sender=owner)
+    # The ownership and guardian powers run there too (session 8): the extension's
+    # deployer is the owner of the extension's own (unused) storage, and still refused.
+    with ape.reverts("extension: call the engine"):
+        extension.transfer_ownership(liquidator, sender=owner)
+    with ape.reverts("extension: call the engine"):
+        extension.accept_ownership(sender=owner)
+    with ape.reverts("extension: call the engine"):
+        extension.set_guardian(liquidator, sender=owner)
 
 
 def test_engine__owner_setter_through_the_extension__writes_the_engines_storage(
@@ -73,3 +81,31 @@ def test_engine__owner_setter_through_the_extension__writes_the_engines_storage(
     assert system.engine.min_debt() == 25 * 10**6
     with ape.reverts("engine: not owner"):
         system.engine.set_min_debt(10**6, sender=stranger)
+
+
+def test_engine__ownership_through_the_extension__two_steps_on_the_engines_storage(
+    system, owner, stranger
+):
+    """transfer_ownership / accept_ownership / set_guardian run in the extension on the
+    engine's storage; events come from the engine's address; each refusal has its reason."""
+    engine = system.engine
+    with ape.reverts("engine: not owner"):
+        engine.transfer_ownership(stranger, sender=stranger)
+    started = engine.transfer_ownership(stranger, sender=owner)
+    [log] = started.events.filter(engine.OwnershipTransferStarted)
+    assert log.contract_address == engine.address
+    assert (log.previous_owner, log.new_owner) == (owner.address, stranger.address)
+    assert (
+        engine.pending_owner() == stranger.address and engine.owner() == owner.address
+    )
+    with ape.reverts("engine: not pending owner"):
+        engine.accept_ownership(sender=owner)
+    accepted = engine.accept_ownership(sender=stranger)
+    [log] = accepted.events.filter(engine.OwnershipTransferred)
+    assert (log.previous_owner, log.new_owner) == (owner.address, stranger.address)
+    assert engine.owner() == stranger.address and engine.pending_owner() == ZERO_ADDRESS
+    with ape.reverts("engine: not owner"):
+        engine.set_guardian(owner, sender=owner)
+    set_ = engine.set_guardian(owner, sender=stranger)
+    [log] = set_.events.filter(engine.GuardianSet)
+    assert log.new_guardian == owner.address and engine.guardian() == owner.address

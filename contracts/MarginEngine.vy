@@ -949,6 +949,8 @@ def _modify(account_id: uint256, market_id: uint256, size_delta: int256, accepta
     elif size == 0:
         accounts._set_markets(account_id, held | (1 << market_id))
     settlement._settle(VAULT, self._quote_unit, account_id, t.realised, t.fee, t.quote_price)
+    if t.size == 0:
+        settlement._write_off_unbacked(VAULT, account_id)
     accounts._sync_active(account_id)
     if adding:
         self._check_initial(account_id)

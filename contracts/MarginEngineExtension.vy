@@ -257,10 +257,7 @@ def liquidate(
 
     # 4. Write off what nothing backs: no collateral and no open position left (so the
     #    debt is exactly the account's negative equity).
-    if shares != 0 and accounts._markets_of(account_id) == 0 and not settlement._holds_collateral(account_id):
-        written: uint256 = extcall VAULT.write_off(shares)
-        accounts.debt_shares[account_id] = 0
-        log IMarginEngine.BadDebtWrittenOff(account_id=account_id, debt_shares=shares, assets=written)
+    settlement._write_off_unbacked(VAULT, account_id)
     accounts._sync_active(account_id)
     log IMarginEngine.Liquidated(
         account_id=account_id,

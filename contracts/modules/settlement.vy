@@ -129,6 +129,24 @@ def _credit_quote(account_id: uint256, amount: uint256):
 
 
 @internal
+def _write_off_unbacked(vault: IVault, account_id: uint256):
+    """
+    @dev Writes off the account's debt when nothing backs it: no collateral (no token,
+         no quote, no claim) and no open position, so the debt is exactly its negative
+         equity (reserve first, then the LPs: `vault.write_off`). Runs where such debt can
+         appear: after a trade that closes the last position (V-04: the loss is recognised
+         in the transaction that realises it, so no LP can leave ahead of it) and at the
+         end of a liquidation.
+    """
+    shares: uint256 = accounts.debt_shares[account_id]
+    if shares == 0 or accounts._markets_of(account_id) != 0 or self._holds_collateral(account_id):
+        return
+    written: uint256 = extcall vault.write_off(shares)
+    accounts.debt_shares[account_id] = 0
+    log IMarginEngine.BadDebtWrittenOff(account_id=account_id, debt_shares=shares, assets=written)
+
+
+@internal
 @view
 def _holds_collateral(account_id: uint256) -> bool:
     """

@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 from engine_defaults import HEARTBEAT, MAX_UINT256, WAD, feed_answer, wad
+from engine_defaults import ISOLATED as ISOLATED_MODE
 from eth_abi import decode
 
 ERROR_SELECTOR = bytes.fromhex("08c379a0")  # Error(string)
@@ -54,6 +55,25 @@ def close(env: Any, actor: Any, account_id: int, market: str) -> Any:
     return env.engine.close_position(
         account_id, env.markets[market], 0 if size > 0 else MAX_UINT256, sender=actor
     )
+
+
+def losing_bucket(env: Any, owner: Any, trader: Any, **extra: int | str) -> int:
+    """A bucket with 400 USDC (and `extra` deposits) and a 1 ETH long; ETH then falls to
+    2,500, a loss above the 400 USDC. Returns the bucket id (the position still open)."""
+    bucket = account(env, trader, ISOLATED_MODE, USDC=400, **extra)
+    trade(env, trader, bucket, "ETH", "1")
+    set_price(env, owner, "WETH", "2500")
+    return bucket
+
+
+def events_of(receipt: Any, contract: Any, name: str) -> list:
+    """The receipt's `name` events emitted by `contract` (the vault and the engine share
+    event names, so a plain `events.filter` would mix them)."""
+    return [
+        log
+        for log in receipt.decode_logs()
+        if log.event_name == name and log.contract_address == contract.address
+    ]
 
 
 def set_price(env: Any, owner: Any, symbol: str, price: str) -> None:

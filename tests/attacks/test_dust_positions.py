@@ -21,12 +21,11 @@ works); the repay of a liquidation for caps around the dust boundary, against mo
 smallest loan and the smallest position, the liquidator's gain against the measured gas at
 a stated L2 gas price (GAS_PRICE below).
 
-FINDING (xfail(strict) below): settlement debt is exempt from the minimum debt and a close
-is never checked, so an owner can close a losing position whose loss exceeds its quote-only
-bucket and walk away from a debt with no collateral at all (any size, from 1 wei). Its
-liquidation only writes the debt off: it pays the liquidator nothing (no seize, no fee),
-so nobody is paid to call it, and until someone does the debt (and its interest) stays in
-the vault's totalAssets. The write-off itself works in one call (tested).
+Settlement debt is exempt from the minimum debt and a close is never checked, so an owner
+can close a losing position whose loss exceeds its quote-only bucket and leave a debt with
+no collateral (any size, from 1 wei), which no liquidator is paid to clear (F3). Since
+V-04's defence the close writes such debt off in the same transaction (tested below;
+value checks in test_exit_ahead_of_write_off.py).
 Unit tests that go less far: tests/unit/engine/test_debt.py (minimum debt),
 tests/unit/engine/test_positions.py (min notional), tests/unit/engine/test_liquidation.py
 ("dust_remainder_shrinks_the_repay", one cap).
@@ -36,7 +35,15 @@ from __future__ import annotations
 
 import ape
 import pytest
-from attack_helpers import account, close, fund, liq_amounts, report, set_price, trade
+from attack_helpers import (
+    account,
+    close,
+    fund,
+    liq_amounts,
+    losing_bucket,
+    report,
+    set_price,
+)
 from engine_defaults import CROSS, ISOLATED, MAX_UINT256, WAD, ZERO_ADDRESS, wad
 
 # Session and module fixtures first, so ape never rebases its isolation snapshots.
@@ -226,16 +233,15 @@ def test_smallest_position__liquidator_gain_beats_gas(
     assert break_even > GAS_PRICE
 
 
-@pytest.fixture
-def walked_away(dust_env, owner, trader):
-    """A quote-only bucket (400 USDC) with a 1 ETH long; ETH falls to 2,500 (a loss above
-    the collateral) and the owner closes: the rest of the loss becomes settlement debt
-    with no collateral behind it."""
+def test_collateral_less_debt__the_close_writes_it_off(dust_env, owner, trader):
+    """F3, closed by V-04's defence: a quote-only bucket (400 USDC) with a 1 ETH long;
+    ETH falls to 2,500 (a loss above the collateral) and the owner closes. The rest of the
+    loss would be settlement debt with no collateral behind it, which no liquidator is paid
+    to clear; the close writes it off at once (reserve first, then the LPs), so nothing is
+    left (tests/attacks/test_exit_ahead_of_write_off.py has the value checks)."""
     env = dust_env
-    engine = env.engine
-    bucket = account(env, trader, ISOLATED, USDC=400)
-    trade(env, trader, bucket, "ETH", "1")
-    set_price(env, owner, "WETH", "2500")
+    engine, vault = env.engine, env.vault
+    bucket = losing_bucket(env, owner, trader)
     held = engine.collateral_of(bucket, env.quote)
     index = env.vault.debt_index(block_id="pending")
     receipt = close(env, trader, bucket, "ETH")
@@ -243,45 +249,9 @@ def walked_away(dust_env, owner, trader):
     assert settled.from_collateral == held
     rest = -settled.amount - held
     assert settled.debt_shares_minted == -(-rest * WAD // index)
-    assert engine.collaterals_of(bucket) == [] and engine.debt_of(bucket) >= rest
-    return bucket
-
-
-def test_collateral_less_debt__one_liquidation_writes_it_off(
-    dust_env, walked_away, liquidator
-):
-    env = dust_env
-    engine, vault = env.engine, env.vault
-    assert engine.is_liquidatable(walked_away)
-    assert walked_away in [c.account_id for c in env.lens.liquidatable(0, 100)]
-    debt = engine.debt_of(walked_away, block_id="pending")
-    assets = vault.totalAssets(block_id="pending")
-    receipt = engine.liquidate(
-        walked_away, 0, ZERO_ADDRESS, 0, liquidator, sender=liquidator
-    )
-    report("dust walk-away", debt=debt, gas=receipt.gas_used)
-    assert receipt.return_value == (0, 0, 0)
     [written] = receipt.events.filter(vault.BadDebtWrittenOff)
-    assert abs(written.assets - debt) <= 1  # the fall of total_debt (both ceil'ed)
-    assert vault.totalAssets() == assets - written.from_lps
-    assert not engine.is_active(walked_away)
-
-
-@pytest.mark.xfail(
-    raises=AssertionError,
-    strict=True,
-    reason="FINDING: settlement debt is exempt from min debt and a close is unchecked: "
-    "an owner can leave a collateral-less debt of any size; its liquidation only writes "
-    "it off and pays the liquidator nothing, so no one is paid to clear it",
-)
-def test_collateral_less_debt__a_liquidator_is_paid_to_clear_it(
-    dust_env, walked_away, liquidator
-):
-    env = dust_env
-    quote = env.lens.quote_liquidation_capped(walked_away, ZERO_ADDRESS, MAX_UINT256)
-    assert not quote.reverts and quote.write_off > 0
-    receipt = env.engine.liquidate(
-        walked_away, MAX_UINT256, ZERO_ADDRESS, 0, liquidator, sender=liquidator
-    )
-    cost = _cost_usd(receipt, env.oracle.price_info(env.tokens["WETH"])[0])
-    assert quote.gain * 10**12 > cost, (quote.gain, quote.write_off)
+    assert written.debt_shares == settled.debt_shares_minted
+    assert abs(written.assets - rest) <= 1  # the fall of total_debt (both ceil'ed)
+    report("dust walk-away", debt=rest, gas=receipt.gas_used)
+    assert engine.collaterals_of(bucket) == [] and engine.debt_of(bucket) == 0
+    assert not engine.is_active(bucket) and not engine.is_liquidatable(bucket)

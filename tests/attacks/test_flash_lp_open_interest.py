@@ -51,7 +51,9 @@ def test_flash_lp__deposit_open_redeem_in_one_tx__reverts(flash_lp, attacker, lp
     assert paid.return_value <= 9_000_000 * env.q
 
 
-def test_flash_lp__deposit_then_open_later__capital_stays_in(flash_lp, attacker, lp, owner):
+def test_flash_lp__deposit_then_open_later__capital_stays_in(
+    flash_lp, attacker, lp, owner
+):
     env, bot = flash_lp
     vault, q = env.vault, env.q
     bot.deposit(9_000_000 * q, sender=attacker)
@@ -74,4 +76,3 @@ def test_flash_lp__deposit_then_open_later__capital_stays_in(flash_lp, attacker,
     pro_rata = loss * vault.balanceOf(lp) // vault.totalSupply()
     assert abs((lp_before - lp_after) - pro_rata) <= 2
     assert lp_after > 900_000 * q  # not 64,985
-

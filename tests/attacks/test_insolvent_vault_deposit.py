@@ -38,11 +38,19 @@ def deficit_book(attack_env, attack_clock, owner, trader):
     return env, acct
 
 
-def test_deposit__insolvent_vault__reverts_twin_after_recovery(deficit_book, owner, lp2):
+def test_deposit__insolvent_vault__reverts_twin_after_recovery(
+    deficit_book, owner, lp2
+):
     env, _ = deficit_book
     vault, q = env.vault, env.q
     net_pnl = env.engine.vault_marks()[0]
-    shortfall = net_pnl + vault.reserve() + vault.total_claims() - vault.cash() - vault.total_debt()
+    shortfall = (
+        net_pnl
+        + vault.reserve()
+        + vault.total_claims()
+        - vault.cash()
+        - vault.total_debt()
+    )
     assert shortfall > 0
     assert vault.deficit() == shortfall
     assert vault.totalAssets() == 0

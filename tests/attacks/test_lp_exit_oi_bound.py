@@ -66,7 +66,9 @@ def test_lp_exit__beyond_oi_need__reverts_twin_exits_to_the_bound(full_book, lp)
     assert vault.previewRedeem(shares // 2) < vault.free_cash()
     with ape.reverts(REASON):
         vault.redeem(shares // 2, lp, lp, sender=lp)
-    with ape.reverts(REASON):  # 1 USDC beyond (the funding the longs pay per block is ~0.01)
+    with ape.reverts(
+        REASON
+    ):  # 1 USDC beyond (the funding the longs pay per block is ~0.01)
         vault.withdraw(room + env.q, lp, lp, sender=lp)
     assert (vault.balanceOf(lp), vault.cash()) == (shares, cash)
 
@@ -89,7 +91,9 @@ def test_lp_exit__beyond_oi_need__reverts_twin_exits_to_the_bound(full_book, lp)
 def test_lp_exit__price_move_past_the_bound__no_exit_at_all(full_book, lp, owner):
     env, _ = full_book
     vault = env.vault
-    set_price(env, owner, "WETH", "3600")  # +20 %: the traders' gain leaves the vault short
+    set_price(
+        env, owner, "WETH", "3600"
+    )  # +20 %: the traders' gain leaves the vault short
     marks = env.engine.vault_marks()
     assert marks[4] == needed_for(env, wad(160), wad(3600))
     assert vault.totalAssets() < marks[4]
@@ -109,7 +113,9 @@ def test_withdraw_reserve__beyond_oi_need__reverts_twin_after_close(
     vault = env.vault
     reserve = vault.reserve()
     assert reserve > 0  # the reserve's cut of the trading fee
-    vault.redeem(vault.maxRedeem(lp, block_id="pending"), lp, lp, sender=lp)  # down to the bound
+    vault.redeem(
+        vault.maxRedeem(lp, block_id="pending"), lp, lp, sender=lp
+    )  # down to the bound
     assert vault.totalAssets() - env.engine.vault_marks()[4] < reserve
     with ape.reverts(REASON):
         vault.withdraw_reserve(reserve, owner, sender=owner)
@@ -130,7 +136,9 @@ def test_lp_exit__after_close__everything_and_value_adds_up(full_book, lp, trade
     vault, q = env.vault, env.q
     deposited = 1_000_000 * q
     collateral = 100_000 * q
-    first = vault.redeem(vault.maxRedeem(lp, block_id="pending"), lp, lp, sender=lp).return_value
+    first = vault.redeem(
+        vault.maxRedeem(lp, block_id="pending"), lp, lp, sender=lp
+    ).return_value
     close(env, trader, acct, "ETH")
     assert env.engine.positions_of(acct) == []
     shares = vault.balanceOf(lp)

@@ -78,7 +78,10 @@ def test_max_views__oi_room_binding__exact_now_and_after_funding(
     vault = env.vault
     acct = account(env, trader, CROSS, USDC=150_000)
     trade(env, trader, acct, "ETH", "210")  # 630,000 USD of the 650,000 allowed
-    room = vault.totalAssets(block_id="pending") - env.engine.vault_marks(block_id="pending")[4]
+    room = (
+        vault.totalAssets(block_id="pending")
+        - env.engine.vault_marks(block_id="pending")[4]
+    )
     assert 0 < room < vault.free_cash()
     assets, _ = bot.withdraw_max(sender=attacker).return_value
     assert assets == room  # the room binds, and the view said exactly that
@@ -88,4 +91,3 @@ def test_max_views__oi_room_binding__exact_now_and_after_funding(
     assert shares > 0 and paid > 0
     with ape.reverts("vault: open interest needs assets"):
         bot.withdraw(vault.maxWithdraw(bot, block_id="pending") + 1, sender=attacker)
-

@@ -40,8 +40,15 @@ def test_deviation_raise__open_at_old_spread_reverts_twin_after_set_market(
 
     cfg = env.oracle.feed_config(asset)
     env.oracle.set_feed(
-        asset, cfg.symbol, cfg.feed, cfg.decimals, cfg.heartbeat, wad("0.02"),
-        cfg.min_price, cfg.max_price, sender=owner,
+        asset,
+        cfg.symbol,
+        cfg.feed,
+        cfg.decimals,
+        cfg.heartbeat,
+        wad("0.02"),
+        cfg.min_price,
+        cfg.max_price,
+        sender=owner,
     )
     # The band follows the live deviation at once (2 %: 600).
     assert env.engine.vault_marks()[2] == 600 * env.q

@@ -234,7 +234,9 @@ def test_stale_quote__repay_and_idle_withdrawal_work_nothing_else(
     fund(env, attacker, "USDC", 10_000)
     go_stale(env, chain, owner, "USDC")
     stale = "oracle: USDC stale"
-    with ape.reverts("vault: marks unavailable"):  # the marks need the quote (issue 16, L-1)
+    with ape.reverts(
+        "vault: marks unavailable"
+    ):  # the marks need the quote (issue 16, L-1)
         engine.borrow(ids["cross"], 100 * env.q, attacker, sender=attacker)
     with ape.reverts(stale):
         engine.liquidate(

@@ -114,7 +114,9 @@ def test_down__nothing_settles_at_a_frozen_price(
         close(env, attacker, ids["short"], "ETH")
     with ape.reverts(down):
         trade(env, attacker, ids["short"], "ETH", "-1")
-    with ape.reverts("vault: marks unavailable"):  # marks not OK: nothing is lent (issue 16)
+    with ape.reverts(
+        "vault: marks unavailable"
+    ):  # marks not OK: nothing is lent (issue 16)
         engine.borrow(ids["short"], 100 * env.q, attacker, sender=attacker)
     with ape.reverts(down):
         engine.withdraw_collateral(
@@ -170,7 +172,9 @@ def test_grace__deep_liquidations_and_closes_only(
     assert seized == seize_for(repaid, WAD, env.q, wad("50000"), 10**8, bonus)
 
     grace = "oracle: sequencer grace period"
-    with ape.reverts("vault: marks unavailable"):  # marks not OK: nothing is lent (issue 16)
+    with ape.reverts(
+        "vault: marks unavailable"
+    ):  # marks not OK: nothing is lent (issue 16)
         engine.borrow(ids["short"], 100 * env.q, attacker, sender=attacker)
     with ape.reverts(grace):
         trade(env, attacker, ids["short"], "ETH", "-1")

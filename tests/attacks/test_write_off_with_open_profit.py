@@ -21,7 +21,7 @@ position loses, the debt left is written off and equals the account's negative e
 from __future__ import annotations
 
 import pytest
-from attack_helpers import account, account_value, set_price, trade
+from attack_helpers import account, account_value, events_of, set_price, trade
 from engine_defaults import CROSS, MAX_UINT256, ZERO_ADDRESS
 
 pytestmark = pytest.mark.usefixtures("attack_env", "attack_clock")
@@ -49,15 +49,6 @@ def _liquidate(env, account_id, liquidator):
     )
 
 
-def _events(receipt, contract, name):
-    """The receipt's `name` events emitted by `contract` (the vault has a namesake)."""
-    return [
-        log
-        for log in receipt.decode_logs()
-        if log.event_name == name and log.contract_address == contract.address
-    ]
-
-
 def test_write_off_with_open_profit__liquidated__profit_repays_debt_nothing_written_off(
     hedged, owner, liquidator, attack_clock
 ):
@@ -74,9 +65,9 @@ def test_write_off_with_open_profit__liquidated__profit_repays_debt_nothing_writ
     receipt = _liquidate(env, account_id, liquidator)
 
     # Both positions closed (two passes), the debt repaid by the short's profit.
-    closed = _events(receipt, env.registry, "PositionLiquidated")
+    closed = events_of(receipt, env.registry, "PositionLiquidated")
     assert [c.market_id for c in closed] == [env.markets["ETH"], env.markets["BTC"]]
-    assert not _events(receipt, env.engine, "BadDebtWrittenOff")
+    assert not events_of(receipt, env.engine, "BadDebtWrittenOff")
     assert env.engine.debt_of(account_id) == 0
     assert env.engine.positions_of(account_id) == []
     assert not env.engine.is_active(account_id)
@@ -107,9 +98,9 @@ def test_write_off_with_open_profit__every_position_loses__write_off_is_the_nega
     quote = env.lens.quote_liquidation(account_id, ZERO_ADDRESS)
     value_before = account_value(env, account_id)
     receipt = _liquidate(env, account_id, liquidator)
-    closed = _events(receipt, env.registry, "PositionLiquidated")
+    closed = events_of(receipt, env.registry, "PositionLiquidated")
     assert len(closed) == 2
-    written = _events(receipt, env.engine, "BadDebtWrittenOff")
+    written = events_of(receipt, env.engine, "BadDebtWrittenOff")
     assert len(written) == 1
     # The write-off is the account's negative equity after its closes (value before minus
     # the closes' fees), within the tolerance; the Lens, a block earlier, quoted it too.

@@ -2418,7 +2418,9 @@ class SystemMachine(ValueChecks, RuleBasedStateMachine):
         else:
             assert b.free_cash == 0
         if not b.marks_ok or not solvent(b):
-            assert b.max_deposit == 0, "deposits open while the marks are not OK or equity <= 0"
+            assert b.max_deposit == 0, (
+                "deposits open while the marks are not OK or equity <= 0"
+            )
         # Exits never take totalAssets below what the open interest needs (V-01).
         room = max(0, b.total_assets - b.oi_needed) if marks_usable(b) else 0
         assert all(m <= min(b.free_cash, room) for m in b.max_withdraw), (

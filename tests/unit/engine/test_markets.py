@@ -185,7 +185,13 @@ def test_set_engine__once_owner_only(system, owner, stranger, project):
     )
     assert registry.owner() == owner
     assert registry.engine() == ZERO_ADDRESS
-    assert registry.marks() == (0, 0, 0, True, 0)  # no market, no engine: nothing to mark
+    assert registry.marks() == (
+        0,
+        0,
+        0,
+        True,
+        0,
+    )  # no market, no engine: nothing to mark
     with ape.reverts("registry: not owner"):
         registry.set_engine(system.engine, sender=stranger)
     with ape.reverts("registry: zero engine"):

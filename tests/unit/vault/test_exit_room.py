@@ -41,7 +41,9 @@ def test_exit_room__views_are_min_of_value_free_cash_and_room(
     assert vault.maxWithdraw(lp) == 100 * unit
 
 
-def test_exit_room__beyond__reverts_with_the_rule(vault, engine, seed, lp, trader, unit):
+def test_exit_room__beyond__reverts_with_the_rule(
+    vault, engine, seed, lp, trader, unit
+):
     seed(1_000)
     engine.set_needed(700 * unit, sender=trader)
     with ape.reverts(ROOM):
@@ -98,7 +100,9 @@ def test_usable_not_ok__exits_open_deposits_closed(
         vault.withdraw(1, lp, lp, sender=lp)
 
 
-def test_marks__needed_above_max_mark__failed_read(vault, engine, seed, lp, trader, unit):
+def test_marks__needed_above_max_mark__failed_read(
+    vault, engine, seed, lp, trader, unit
+):
     seed(1_000)
     engine.set_needed(2**128, sender=trader)
     # a failed read: figures 0, not OK, unusable
@@ -108,7 +112,9 @@ def test_marks__needed_above_max_mark__failed_read(vault, engine, seed, lp, trad
     assert vault.maxDeposit(lp) == MAX_UINT256 and vault.maxWithdraw(lp) == 0
 
 
-def test_book_assets__excludes_this_blocks_deposits(vault, engine, seed, fund, lp, chain, unit):
+def test_book_assets__excludes_this_blocks_deposits(
+    vault, engine, seed, fund, lp, chain, unit
+):
     seed(1_000)
     chain.mine()
     assert vault.book_assets() == 1_000 * unit
@@ -145,7 +151,9 @@ def test_deficit__equity_below_zero__deposits_refused_twin_after_recovery(
     vault.deposit(100 * unit, lp2, sender=lp2)
 
 
-def test_deficit__empty_vault_at_zero_equity__deposits_open(vault, engine, fund, lp, unit):
+def test_deficit__empty_vault_at_zero_equity__deposits_open(
+    vault, engine, fund, lp, unit
+):
     assert vault.deficit() == 0 and vault.totalSupply() == 0
     assert vault.maxDeposit(lp) == MAX_UINT256
     fund(lp, 10 * unit)

@@ -453,13 +453,18 @@ class Agents:
             data = lab.engine.data(
                 "liquidate", account, MAX_UINT256, self.dust.address, 0, lab.liquidator
             )
+            returned = None
             try:
-                lab.rpc.call(
+                raw = lab.rpc.call(
                     "eth_call",
                     {"from": lab.liquidator, "to": lab.engine.address, "data": data},
                     "latest",
                 )
-                engine_reason = "(did not revert)"
+                # it goes through when nothing is left to repay once the position is
+                # closed (step 3, repay and seize, is skipped): DUST is never touched
+                engine_reason = "no revert"
+                repaid, seized, fee = lab.engine.decode("liquidate", raw, 5)
+                returned = {"repaid": repaid, "seized": seized, "fee": fee}
             except ch.RpcError as exc:
                 engine_reason = revert_reason(exc)
             quote = ch.call(
@@ -468,6 +473,7 @@ class Agents:
             st.probe = {
                 "step": k,
                 "engine_liquidate_seizing_dust": engine_reason,
+                "returned": returned,
                 "lens_quote_reverts": quote["reverts"],
                 "lens_quote_reason": quote["reason"],
             }

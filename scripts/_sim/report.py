@@ -309,6 +309,16 @@ def agents_section(scenarios: list[dict], setup: dict | None) -> list[str]:
             return "-" if x is None else str(x)
 
         probe = d.get("seize_dust_probe")
+        if not probe:
+            seizing = "not liquidatable"
+        elif probe.get("returned"):
+            got = probe["returned"]
+            seizing = (
+                f"goes through (step {probe['step']}): closes the position, repays "
+                f"{got['repaid']}, seizes {got['seized']}"
+            )
+        else:
+            seizing = f"reverts (step {probe['step']}): {probe['engine_liquidate_seizing_dust']}"
         shield_rows.append(
             [
                 s["name"],
@@ -316,7 +326,7 @@ def agents_section(scenarios: list[dict], setup: dict | None) -> list[str]:
                 f"{d['side']}: {step(sh['liquidatable_from_step'])} / "
                 f"{step(tw['liquidatable_from_step'])}",
                 f"{step(sh['first_liquidation_step'])} / {step(tw['first_liquidation_step'])}",
-                probe["engine_liquidate_seizing_dust"] if probe else "not liquidatable",
+                seizing,
                 str(sh["dust_left_wei"]),
                 f"{usd(sh['net_gain_usd'], 2)} / {usd(tw['net_gain_usd'], 2)}",
                 usd(d["gain_over_twin_usd"], 4),
@@ -373,9 +383,11 @@ def agents_section(scenarios: list[dict], setup: dict | None) -> list[str]:
         f"{dust.get('price_usd', 1):g} USD, heartbeat {dust.get('heartbeat_s', 0):,} s) and "
         "makes unusable from step 1 (*stale*: never published again; *removed*: "
         "`OracleAdapter.remove_feed`). Its twin holds the same margin and position without "
-        "the dust. Pairs are shielder / twin. *Seizing DUST*: the engine's answer (eth_call "
-        "of `liquidate` with DUST as the seize token) the first time the shielder was "
-        "liquidatable with DUST unusable. *Empty liquidations*: the bot's liquidations of the "
+        "the dust. Pairs are shielder / twin. *Liquidate naming DUST*: an eth_call of "
+        "`liquidate` with DUST as the seize token, the first time the shielder was "
+        "liquidatable with DUST unusable: it goes through when the position's close leaves "
+        "nothing to repay (DUST untouched), and reverts when there is debt to repay and "
+        "seize for. *Empty liquidations*: the bot's liquidations of the "
         "shielder that repaid, seized and charged nothing.",
         "",
         _table(
@@ -384,7 +396,7 @@ def agents_section(scenarios: list[dict], setup: dict | None) -> list[str]:
                 "DUST price",
                 "side: liquidatable from step",
                 "first liquidation step",
-                "seizing DUST",
+                "liquidate naming DUST",
                 "DUST left (wei)",
                 "net gain USD",
                 "shielder minus twin USD",

@@ -234,9 +234,14 @@ def test_simulate__adversarial_agents_gain_nothing(runs):
         assert d["gain_over_twin_usd"] <= 0
         if sh["first_liquidation_step"] is not None:
             shielded += 1
-            assert d["seize_dust_probe"]["engine_liquidate_seizing_dust"] == (
-                "engine: seize token unpriced"
-            )
+            probe = d["seize_dust_probe"]
+            if probe["returned"] is None:  # debt to repay: DUST cannot be the seize
+                assert probe["engine_liquidate_seizing_dust"] == (
+                    "engine: seize token unpriced"
+                )
+                assert probe["lens_quote_reason"] == "engine: seize token unpriced"
+            else:  # the close left nothing to repay: DUST is never touched
+                assert probe["returned"]["seized"] == 0
             assert sh["positions_left"] == tw["positions_left"] == 0
     assert shielded  # the drawdown liquidates the long shielder and its twin
 

@@ -117,6 +117,11 @@ def _floats(text: str) -> tuple[float, ...]:
     help="sweep: close factors (a recompiled registry; empty to skip)",
 )
 @click.option(
+    "--agents/--no-agents",
+    default=True,
+    help="run the adversarial agents (flash LP, dust shielder) in every scenario",
+)
+@click.option(
     "--gas-price-gwei",
     default=0.01,
     type=float,
@@ -169,6 +174,7 @@ def cli(
     mm_values,
     bonus_scales,
     close_factors,
+    agents,
     gas_price_gwei,
     out,
     name,
@@ -197,6 +203,7 @@ def cli(
         mm_values=_floats(mm_values),
         bonus_scales=_floats(bonus_scales),
         close_factors=_floats(close_factors),
+        agents=agents,
         gas_price_gwei=gas_price_gwei,
         details=details,
         profile=profile,

@@ -153,6 +153,9 @@ class Lab:
         self.share_unit = 0
         self.lp_deposit_units = 0
         self.now = 0
+        # the adversarial agents (scripts/_sim/agents.py) while a scenario runs: called in
+        # each step's price block, after it and after the bot's rounds
+        self.hooks: Any = None
 
     # -- chain helpers --
     def head(self) -> dict:
@@ -214,8 +217,11 @@ class Lab:
         }
 
     # -- setup --
-    def setup(self, lp_deposit_usd: float) -> None:
-        """LP deposit, the liquidator's USDC and approval, the bot; then the base snapshot."""
+    def setup(
+        self, lp_deposit_usd: float, extra: Callable[[], None] | None = None
+    ) -> None:
+        """LP deposit, the liquidator's USDC and approval, the bot, then `extra` (the
+        agents' contracts); then the base snapshot."""
         with self.phases("setup"):
             self.rpc.call("anvil_autoImpersonateAccount", True)
             self.rpc.call("anvil_setBlockTimestampInterval", 0)
@@ -255,6 +261,9 @@ class Lab:
             self._nonces.clear()  # the bot sent from the liquidator
             self.now = int(self.head()["timestamp"], 16)
             self.share_unit = 10 ** ch.call(self.rpc, self.vault, "decimals")
+            if extra:
+                extra()
+                self._nonces.clear()
             self.base_snapshot = self.snapshot()
 
     def reset(self) -> None:
@@ -411,12 +420,19 @@ class Lab:
         self, k: int, hour: float, t_open: int, prices: dict[str, float]
     ) -> StepRecord:
         ts = t_open + int(round(hour * 3600))
+        hooks = self.hooks
         with self.phases("steps: publish prices"), self.batch(ts) as b:
             self.publish(b, prices)
+            if hooks:
+                hooks.on_publish(b, k)
             block = self.mine(b)
         rec = StepRecord(k, hour, block["blocks"][0], block["number"])
+        if hooks:
+            with self.phases("agents"):
+                hooks.before_bot(k)
         with self.phases("steps: bot rounds"):
             assert self.bot is not None
+            book = self._book() if hooks else None
             for _ in range(MAX_BOT_ROUNDS):
                 rnd = self.bot.run_round()
                 rec.rounds += 1
@@ -429,8 +445,29 @@ class Lab:
                 rec.failed += len(rnd.by_outcome("failed"))
                 if done == 0:
                     break
+                if book is not None:
+                    # with the agents: a round whose liquidations changed nothing (the
+                    # dust shielder's account, once its position is closed: its 1 wei
+                    # of DUST blocks the write-off) is not repeated
+                    before, book = book, self._book()
+                    if book == before:
+                        break
+        if hooks:
+            with self.phases("agents"):
+                hooks.after_step(k)
         rec.block_to = self.block_number()
         return rec
+
+    def _book(self) -> list:
+        """The vault's debt and assets, the active accounts and every market's sizes."""
+        r = ch.Reader(self.rpc)
+        r.add(self.vault, "total_debt")
+        r.add(self.vault, "totalAssets")
+        r.add(self.engine, "active_count")
+        for market_id in self.market_ids.values():
+            r.add(self.registry, "market_state", market_id)
+        out = r.run()
+        return out[:3] + [(m["long_size"], m["short_size"]) for m in out[3:]]
 
     def vault_state(self) -> dict:
         r = ch.Reader(self.rpc)
@@ -622,6 +659,7 @@ class ScenarioRun:
     block_open: int
     seconds: float = 0.0
     params: dict[str, Any] = field(default_factory=dict)
+    agents: dict | None = None  # the adversarial agents' figures (agents.Agents.finish)
 
 
 def run_scenario(
@@ -633,13 +671,18 @@ def run_scenario(
     progress: Callable[[str, int, int], None] | None = None,
     before_steps: Callable[[], None] | None = None,
     reopen: bool = True,
+    agents: Any = None,
 ) -> ScenarioRun:
     """Open the population at the path's first prices (unless `reopen` is False: the
-    caller reverted to an opened snapshot), step through the path, read the outcome."""
+    caller reverted to an opened snapshot), then the agents' accounts (if any), step
+    through the path, read the outcome."""
     started = time.perf_counter()
     if reopen:
         lab.reset()
         lab.open_population(population, path.at(0))
+    if agents:
+        with lab.phases("agents"):
+            agents.begin(path)
     block_open = lab.block_number()
     t_open = lab.now
     if before_steps:
@@ -671,7 +714,7 @@ def run_scenario(
         events = lab.events(block_open + 1, lab.block_number())
         hashes = sorted({e["tx"] for e in events["liquidated"]})
         receipts = lab.receipts(hashes)
-    return ScenarioRun(
+    run = ScenarioRun(
         path,
         t_open,
         records,
@@ -685,6 +728,11 @@ def run_scenario(
         block_open,
         time.perf_counter() - started,
     )
+    if agents:
+        with lab.phases("agents"):
+            run.agents = agents.finish(run)
+        run.seconds = time.perf_counter() - started
+    return run
 
 
 def _values_by_mode(

@@ -82,9 +82,13 @@ def summarise(
             "closed": [],
         }
     )
+    others = 0  # liquidations of the adversarial agents' accounts (run.agents)
     for e in sorted(
         run.events["liquidated"], key=lambda e: (e["block"], e["log_index"])
     ):
+        if e["account_id"] not in owner:
+            others += 1
+            continue
         step = step_of_block.get(e["block"], 0)
         prices = path.at(step)
         price = lab.price_of(prices)
@@ -339,6 +343,7 @@ def summarise(
         "rounds": sum(r.rounds for r in run.steps),
         "candidates_first_round": sum(r.candidates for r in run.steps),
         "liquidated": sum(r.liquidated for r in run.steps),
+        "agent_liquidations": others,
         "skipped": sum(r.skipped for r in run.steps),
         "failed": sum(r.failed for r in run.steps),
         "liquidations": len(liquidations),
@@ -395,6 +400,8 @@ def summarise(
         "liquidations": liquidations,
         "series": series,
     }
+    if run.agents is not None:
+        out["agents"] = run.agents
     if details:
         out["traders"] = traders
         out["accounts"] = {

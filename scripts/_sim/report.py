@@ -96,6 +96,19 @@ def terminal(console: Console, report: dict) -> None:
                 f"{h['cross_survived_where_isolated_liquidated']} of the "
                 f"{h['isolated_liquidated']} pairs whose isolated twin was liquidated"
             )
+    for s in report["results"]["scenarios"]:
+        a = s.get("agents")
+        if not a:
+            continue
+        f, d = a["flash_lp"], a["dust_shield"]
+        console.print(
+            f"{s['name']}: flash LP {f['attempts']} attempts, "
+            f"{sum(f['reverts'].values())} reverts, {f['positions_opened']} positions opened, "
+            f"net {f['net_gain_usd']:,.2f} USD, LPs {f['lp_value_change_usd']:+,.2f} USD; "
+            f"dust shielder liquidated at step {d['shielder']['first_liquidation_step']} "
+            f"(twin {d['twin']['first_liquidation_step']}), net over twin "
+            f"{d['gain_over_twin_usd']:+,.4f} USD"
+        )
     t = report["timing"]
     console.print(
         f"run time {t['wall_seconds']:,.1f} s (anvil CPU {t['anvil_cpu_seconds']:,.1f} s, "
@@ -263,6 +276,156 @@ def claims_text(scenarios: list[dict]) -> list[str]:
             f"{h['isolated_end_over_deposit']:.3f}, cross {h['cross_end_over_deposit']:.3f}."
         )
     return out
+
+
+def agents_section(scenarios: list[dict], setup: dict | None) -> list[str]:
+    """The flash LP and the dust shielder per scenario (scripts/_sim/agents.py)."""
+    runs = [s for s in scenarios if s.get("agents")]
+    if not runs:
+        return []
+    setup = setup or {}
+    shield_cfg = setup.get("shielder", {})
+    dust = setup.get("dust", {})
+    flash_rows, shield_rows = [], []
+    for s in runs:
+        f = s["agents"]["flash_lp"]
+        reasons = "; ".join(f"{k} x{v}" for k, v in sorted(f["reverts"].items()))
+        flash_rows.append(
+            [
+                s["name"],
+                f"{f['attempts']} (steps {', '.join(str(k) for k in f['attempt_steps'])})",
+                f"{sum(f['reverts'].values())}: {reasons or 'none'}",
+                str(f["positions_opened"]),
+                usd(f["gas_usd"], 4),
+                usd(f["net_gain_usd"], 2),
+                usd(f["lp_value_change_usd"], 2),
+                "yes" if f["others_unchanged"] else "**no**",
+            ]
+        )
+        d = s["agents"]["dust_shield"]
+        sh, tw = d["shielder"], d["twin"]
+
+        def step(x: int | None) -> str:
+            return "-" if x is None else str(x)
+
+        probe = d.get("seize_dust_probe")
+        if not probe:
+            seizing = "not liquidatable"
+        elif probe.get("returned"):
+            got = probe["returned"]
+            seizing = (
+                f"goes through (step {probe['step']}): closes the position, repays "
+                f"{got['repaid']}, seizes {got['seized']}"
+            )
+        else:
+            seizing = f"reverts (step {probe['step']}): {probe['engine_liquidate_seizing_dust']}"
+        shield_rows.append(
+            [
+                s["name"],
+                f"{d['dust_failure']} from step {step(d['dust_unusable_from_step'])}",
+                f"{d['side']}: {step(sh['liquidatable_from_step'])} / "
+                f"{step(tw['liquidatable_from_step'])}",
+                f"{step(sh['first_liquidation_step'])} / {step(tw['first_liquidation_step'])}",
+                seizing,
+                str(sh["dust_left_wei"]),
+                f"{usd(sh['net_gain_usd'], 2)} / {usd(tw['net_gain_usd'], 2)}",
+                usd(d["gain_over_twin_usd"], 4),
+                f"{usd(sh['bad_debt_written_off_usd'], 2)} / {usd(tw['bad_debt_written_off_usd'], 2)}",
+                f"{usd(sh['shortfall_usd'], 2)} / {usd(tw['shortfall_usd'], 2)}",
+                f"{sh['empty_liquidations']} ({sh['empty_liquidation_gas']:,} gas)",
+            ]
+        )
+    flash_gain = max(s["agents"]["flash_lp"]["net_gain_usd"] for s in runs)
+    over_twin = max(s["agents"]["dust_shield"]["gain_over_twin_usd"] for s in runs)
+    stuck = [
+        s["name"]
+        for s in runs
+        if s["agents"]["dust_shield"]["shielder"]["shortfall_usd"] > 0
+    ]
+    lines = [
+        "## Adversarial agents",
+        "",
+        "Two agents run through every scenario above on the same contracts, next to the "
+        "population (their accounts are not in the population's figures; the vault's "
+        "include them). Each is measured by value: what it holds at the end at the "
+        "oracle's prices, less what it put in and its gas at "
+        f"the lab's gas price ({setup.get('gas_price_gwei', '')} gwei; scripts/_sim/agents.py, "
+        "[docs/simulate.md](../docs/simulate.md)).",
+        "",
+        "**Flash LP** (V-01): a FlashLp contract deposits "
+        f"{setup.get('flash_deposit_x_lp', '')}x the LPs' deposit, tries to open 98% of the "
+        "largest position the market's open-interest cap would allow with that deposit "
+        "counted (on the side the rest of the path rewards), and redeems, in one "
+        "transaction (`flash`) and as three transactions in one block. *LP value change*: "
+        "the honest LP's `convertToAssets(shares)` after the agent's blocks minus before "
+        "(nothing else is in those blocks, and no time passes); *others unchanged*: the "
+        "other holders' shares and every market's open interest are the same after as "
+        "before, so the rest of the path is the one the twin run without the agent sees.",
+        "",
+        _table(
+            [
+                "scenario",
+                "attempts",
+                "reverts: reason x count",
+                "positions opened",
+                "gas USD",
+                "agent net gain USD",
+                "LP value change USD",
+                "others unchanged",
+            ],
+            flash_rows,
+        ),
+        "",
+        "**Dust shielder** (M-1): a cross account with "
+        f"{usd(shield_cfg.get('margin_usd', 0))} USDC of margin and a "
+        f"{shield_cfg.get('leverage', 0):g}x {shield_cfg.get('market', '')} perp on the side "
+        "the path hurts most, plus 1 wei of DUST, a collateral token the lab lists (price "
+        f"{dust.get('price_usd', 1):g} USD, heartbeat {dust.get('heartbeat_s', 0):,} s) and "
+        "makes unusable from step 1 (*stale*: never published again; *removed*: "
+        "`OracleAdapter.remove_feed`). Its twin holds the same margin and position without "
+        "the dust. Pairs are shielder / twin. *Liquidate naming DUST*: an eth_call of "
+        "`liquidate` with DUST as the seize token, the first time the shielder was "
+        "liquidatable with DUST unusable: it goes through when the position's close leaves "
+        "nothing to repay (DUST untouched), and reverts when there is debt to repay and "
+        "seize for. *Empty liquidations*: the bot's liquidations of the "
+        "shielder that repaid, seized and charged nothing.",
+        "",
+        _table(
+            [
+                "scenario",
+                "DUST price",
+                "side: liquidatable from step",
+                "first liquidation step",
+                "liquidate naming DUST",
+                "DUST left (wei)",
+                "net gain USD",
+                "shielder minus twin USD",
+                "bad debt written off USD",
+                "shortfall at end USD",
+                "empty liquidations of the shielder",
+            ],
+            shield_rows,
+        ),
+        "",
+        f"Neither agent gained: the flash LP's best net result was {usd(flash_gain, 2)} USD "
+        "(no position opened; its one-block round trips bought shares at the vault's entry "
+        "price, totalAssets + band, and sold them at the exit price, totalAssets - band: "
+        "that difference went to the LPs), and the shielder ended at most "
+        f"{usd(over_twin, 4)} USD above its twin (negative: below; the dust deposit's gas), "
+        "with the same liquidation steps.",
+    ]
+    if stuck:
+        lines[-1] += (
+            f" But in {', '.join(stuck)} the dust outlived the liquidation: once the "
+            "shielder's position was closed, its remaining debt exceeded its collateral, and "
+            "the engine writes off only an account that holds no collateral and no position; "
+            "the 1 wei of DUST (never seized, valued 0) kept the debt on the books as "
+            "shortfall where its twin's was written off, and the bot liquidated the account "
+            "again at every later step for nothing. The shielder gains nothing from it; the "
+            "LPs' loss is recognised later (or never), not avoided."
+        )
+    lines.append("")
+    return lines
 
 
 def family_tables(s: dict) -> str:
@@ -635,6 +798,7 @@ def write_markdown(report: dict, out: Path, name: str) -> list[Path]:
         "",
         *claims_text(scenarios),
         "",
+        *agents_section(scenarios, res.get("agents")),
         f"![trader loss by mode]({name}_losses.png)",
         "",
         f"![liquidations]({name}_liquidations.png)",

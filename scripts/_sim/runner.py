@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from scripts import _config, _deploy
+from scripts._sim import agents as ag
 from scripts._sim import chain as ch
 from scripts._sim import paths as pp
 from scripts._sim import variants
@@ -47,6 +48,7 @@ class Options:
     bonus_scales: tuple[float, ...] = (0.5, 1.0, 2.0, 3.0)
     close_factors: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
     samples: int = 8
+    agents: bool = True
     gas_price_gwei: float = 0.01
     details: bool = False
     profile: bool = False
@@ -137,12 +139,13 @@ def deploy_with_ape(uri: str, config_name: str, quiet: bool = True):
             config_name=config_name,
         )
         record = dep.to_json()
+        artifacts = ag.artifacts_from_ape()
         roles = {
             "deployer": (test[0].address, test[0].private_key),
             "lp": (test[2].address, test[2].private_key),
             "liquidator": (test[6].address, test[6].private_key),
         }
-    return record, config, digest, roles
+    return record, config, digest, roles, artifacts
 
 
 def run(
@@ -161,7 +164,7 @@ def run(
             f"node {uri}" + (" (private anvil, no --steps-tracing)" if anvil else "")
         )
         t = time.perf_counter()
-        record, config, digest, roles = deploy_with_ape(uri, opts.config)
+        record, config, digest, roles, artifacts = deploy_with_ape(uri, opts.config)
         timing["phases"].append(
             {
                 "phase": "deploy (ape)",
@@ -201,7 +204,8 @@ def run(
         population = Population(
             opts.traders, opts.seed, markets, collaterals, start, config.quote.symbol
         )
-        lab.setup(population.lp_deposit())
+        agents = ag.Agents(lab, artifacts, opts.gas_price_gwei) if opts.agents else None
+        lab.setup(population.lp_deposit(), extra=agents.deploy if agents else None)
         scenarios = []
         sweep_path = None
         for name in opts.scenarios:
@@ -220,7 +224,12 @@ def run(
                 last[0] = k
 
             result = run_scenario(
-                lab, population, path, samples=opts.samples, progress=tick
+                lab,
+                population,
+                path,
+                samples=opts.samples,
+                progress=tick,
+                agents=agents,
             )
             progress.done(name)
             with lab.phases("metrics"):
@@ -239,6 +248,7 @@ def run(
             "population": population_summary(population, lab),
             "scenarios": scenarios,
             "sweep": sweep,
+            "agents": agents.setup_json() if agents else None,
         }
         meta = {
             "seed": opts.seed,

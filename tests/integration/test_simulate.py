@@ -190,12 +190,60 @@ def test_simulate__liquidations_went_through_the_bot_and_cost_gas(runs):
     for name in ("crash", "drawdown"):
         s = scenario(runs[0], name)
         bot = s["bot"]
-        assert bot["liquidations"] == len(s["liquidations"]) == bot["liquidated"] > 0
+        assert bot["liquidations"] == len(s["liquidations"]) > 0
+        # the bot's count includes the adversarial agents' accounts (reported apart)
+        assert bot["liquidated"] == bot["liquidations"] + bot["agent_liquidations"]
         assert bot["failed"] == 0
         assert all(x["gas"] > 21_000 for x in s["liquidations"])
         assert bot["gas"] == sum(x["gas"] for x in s["liquidations"])
         by_mode = s["by_mode"]
         assert sum(m["liquidations"] for m in by_mode.values()) == bot["liquidations"]
+
+
+# ---- the adversarial agents ---------------------------------------------------------------
+OI_SHARE = "registry: open interest above oi share"
+
+
+def test_simulate__adversarial_agents_gain_nothing(runs):
+    """The flash LP's deposit backs nothing in its own block, so its position never opens
+    and it ends with less than it put in, the LPs with no less; the dust shielder is
+    liquidated at the same step as its twin, its DUST is never seized, and it ends no
+    better than the twin."""
+    shielded = 0
+    for name in ("crash", "drawdown"):
+        s = scenario(runs[0], name)
+        f = s["agents"]["flash_lp"]
+        assert f["attempts"] >= 4 and f["positions_opened"] == 0
+        assert f["reverts"] == {
+            f"flash: {OI_SHARE}": f["attempts"] // 2,
+            f"trade: {OI_SHARE}": f["attempts"] // 2,
+        }
+        for a in f["detail"]:
+            # the size needed the deposit: above the room the vault gives without it
+            assert a["notional_usd"] > a["room_without_deposit_usd"]
+        assert f["net_gain_usd"] < 0 and f["gas_usd"] > 0
+        assert f["lp_value_change_usd"] >= 0 and f["others_unchanged"]
+        assert f["shares_left"] == 0 and f["positions_left"] == 0
+
+        d = s["agents"]["dust_shield"]
+        sh, tw = d["shielder"], d["twin"]
+        assert d["dust_unusable_from_step"] == 1
+        assert d["same_fate"]
+        assert sh["first_liquidation_step"] == tw["first_liquidation_step"]
+        assert sh["dust_left_wei"] == 1
+        assert d["gain_over_twin_usd"] <= 0
+        if sh["first_liquidation_step"] is not None:
+            shielded += 1
+            probe = d["seize_dust_probe"]
+            if probe["returned"] is None:  # debt to repay: DUST cannot be the seize
+                assert probe["engine_liquidate_seizing_dust"] == (
+                    "engine: seize token unpriced"
+                )
+                assert probe["lens_quote_reason"] == "engine: seize token unpriced"
+            else:  # the close left nothing to repay: DUST is never touched
+                assert probe["returned"]["seized"] == 0
+            assert sh["positions_left"] == tw["positions_left"] == 0
+    assert shielded  # the drawdown liquidates the long shielder and its twin
 
 
 # ---- reproducibility ----------------------------------------------------------------------

@@ -404,8 +404,10 @@ class Liquidator:
         action = Action(
             account_id, "skipped", seize_token=q.seize_token, quoted_gain=q.gain
         )
-        if not (q.closes or q.seizes or q.write_off):
-            action.detail = "nothing to do (no position to close, nothing to seize: no quote to repay with?)"
+        # A seize step that repays and seizes nothing (the only collateral left is a token
+        # whose price is unusable, never seized: M-1) does nothing either.
+        if not (q.closes or q.repay or q.seized or q.write_off):
+            action.detail = "nothing to do (no position to close, nothing to seize or repay, nothing to write off)"
             return action
         if q.gain < self.config.min_profit:
             action.detail = f"gain {self._quote_units(q.gain)} below min profit {self._quote_units(self.config.min_profit)}"

@@ -15,6 +15,7 @@ import json
 import re
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -577,3 +578,48 @@ def test_ape_command__has_the_same_flags():
 def test_cli__bad_min_profit__exits_2(chain, liquidator, bot_env, monkeypatch, capsys):
     assert run_cli(bot_env, chain, monkeypatch, liquidator, "--min-profit", "lots") == 2
     assert "--min-profit: 'lots' is not a number" in capsys.readouterr().err
+
+
+def _stub_quote(**fields):
+    """A non-reverting Lens quote with the fields the bot's decision reads."""
+    base = dict(
+        reverts=False,
+        gain=0,
+        seize_token=ZERO_ADDRESS,
+        closes=[],
+        seizes=True,
+        repay=0,
+        seized=0,
+        write_off=0,
+    )
+    base.update(fields)
+    return SimpleNamespace(**base)
+
+
+@pytest.mark.parametrize(
+    "fields, detail",
+    [
+        # Only an unpriced token is left (M-1: never seized): the plan repays and seizes
+        # nothing; sending it would burn gas every poll (the risk lab's dust shielder).
+        ({}, "nothing to do"),
+        # The twin: a seize of anything passes that gate (and meets the profit rule).
+        ({"repay": 1, "seized": 1}, "below min profit"),
+    ],
+)
+def test_bot__quote_that_moves_nothing__skipped(
+    chain, liquidator, bot_env, fields, detail
+):
+    class Stubbed(_bot.Liquidator):
+        def quotes(self, account_id, cap):
+            return [_stub_quote(**fields)]
+
+    bot = make_bot(
+        bot_env,
+        chain,
+        _bot.KeySigner(liquidator.private_key),
+        cls=Stubbed,
+        min_profit=1,
+    )
+    action = bot.handle(SimpleNamespace(account_id=1))
+    assert action.outcome == "skipped"
+    assert detail in action.detail
